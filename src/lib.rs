@@ -1,0 +1,4 @@
+//! dintero-client
+pub mod generated;
+pub mod hooks;
+pub use generated::types;

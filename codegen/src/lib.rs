@@ -48,10 +48,18 @@ impl fmt::Display for CodegenError {
         match self {
             Self::Read { path, source } => write!(f, "{}: cannot read: {source}", path.display()),
             Self::Parse { path, message } => {
-                write!(f, "{}: not a valid OpenAPI 3.0 document: {message}", path.display())
+                write!(
+                    f,
+                    "{}: not a valid OpenAPI 3.0 document: {message}",
+                    path.display()
+                )
             }
             Self::Generate { path, message } => {
-                write!(f, "{}: progenitor cannot generate a client: {message}", path.display())
+                write!(
+                    f,
+                    "{}: progenitor cannot generate a client: {message}",
+                    path.display()
+                )
             }
         }
     }

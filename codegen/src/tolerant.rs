@@ -60,7 +60,9 @@ pub(crate) fn relax_response_schemas(doc: &mut Value) {
 }
 
 fn operations(doc: &Value) -> Vec<&Value> {
-    const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+    const METHODS: &[&str] = &[
+        "get", "put", "post", "delete", "options", "head", "patch", "trace",
+    ];
     doc.get("paths")
         .and_then(Value::as_object)
         .into_iter()
@@ -101,12 +103,20 @@ fn inline_response_schema_paths(doc: &Value) -> Vec<String> {
             .into_iter()
             .flatten()
         {
-            if content.get("schema").is_some_and(|s| s.get("$ref").is_none()) {
+            if content
+                .get("schema")
+                .is_some_and(|s| s.get("$ref").is_none())
+            {
                 pointers.push(format!("{base}/content/{}/schema", escape(media)));
             }
         }
     };
-    for (path, item) in doc.get("paths").and_then(Value::as_object).into_iter().flatten() {
+    for (path, item) in doc
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
         for (method, operation) in item.as_object().into_iter().flatten() {
             for (status, response) in operation
                 .get("responses")
@@ -141,10 +151,9 @@ fn reachable(doc: &Value, roots: &[&Value]) -> BTreeSet<String> {
                     .get("$ref")
                     .and_then(Value::as_str)
                     .and_then(|r| r.strip_prefix(REF_PREFIX))
+                    && seen.insert(name.to_string())
                 {
-                    if seen.insert(name.to_string()) {
-                        stack.extend(doc.pointer(&format!("/components/schemas/{name}")));
-                    }
+                    stack.extend(doc.pointer(&format!("/components/schemas/{name}")));
                 }
                 stack.extend(map.values());
             }
@@ -169,7 +178,12 @@ fn relax(schema: &mut Value) {
         }
     }
     for key in ["allOf", "anyOf", "oneOf"] {
-        for child in map.get_mut(key).and_then(Value::as_array_mut).into_iter().flatten() {
+        for child in map
+            .get_mut(key)
+            .and_then(Value::as_array_mut)
+            .into_iter()
+            .flatten()
+        {
             relax(child);
         }
     }

@@ -1,1 +1,211 @@
-fn main() {}
+//! `cargo xtask`: maintainer tasks of dintero-client, for keeping `openapi/dintero.yaml` in
+//! step with Dintero's published spec.
+//!
+//! Exit codes: 0 success (no change for `spec diff`), 1 a check failed (`spec check`
+//! problems, a stale `codegen --check` snapshot, or only non-breaking changes for
+//! `spec diff`), 2 breaking changes (`spec diff`), 3 the command could not run (bad
+//! arguments, unreadable or invalid input).
+
+mod codegen_cmd;
+mod spec;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use spec::doc::{self, Error, Result};
+
+/// Exit code of a command that could not run.
+const EXIT_ERROR: u8 = 3;
+
+/// Maintainer tasks of dintero-client: regenerate the client, lint, diff and extract specs.
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", after_help = "Exit codes: 0 ok, 1 check failed or (spec diff) \
+    non-breaking changes only, 2 (spec diff) breaking changes, 3 could not run.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Writes the client that build.rs generates to a file, for reading and review.
+    ///
+    /// Without --out, rewrites the committed review snapshot xtask/generated/dintero.rs.
+    Codegen {
+        /// Folder to write dintero.rs into (default: xtask/generated).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Write nothing; fail (exit 1) when DIR/dintero.rs is not the generated code.
+        #[arg(long)]
+        check: bool,
+        /// The spec to generate from (default: openapi/dintero.yaml).
+        #[arg(long, value_name = "FILE")]
+        spec: Option<PathBuf>,
+    },
+    /// Lints, diffs and extracts OpenAPI documents.
+    #[command(subcommand)]
+    Spec(SpecCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum SpecCommand {
+    /// Lints the spec beyond schema validity; prints each problem with its JSON path.
+    ///
+    /// Rules: OpenAPI 3.0.x; every operation has a unique operationId; one success and one
+    /// error body per operation (what progenitor needs); every path parameter declared and
+    /// constrained (pattern, maxLength or enum); no `nullable` beside a bare `$ref`; every
+    /// `$ref` resolves; no unused component.
+    Check {
+        /// The spec to lint (default: openapi/dintero.yaml).
+        file: Option<PathBuf>,
+    },
+    /// Compares two OpenAPI 3.0 documents (JSON or YAML) and classes each change.
+    ///
+    /// Exit 0: no change; 1: only non-breaking changes; 2: a breaking change.
+    Diff {
+        /// The document before.
+        old: PathBuf,
+        /// The document after.
+        new: PathBuf,
+        #[command(flatten)]
+        ops: OpsArg,
+        /// Compare every operation of either document.
+        #[arg(long, conflicts_with = "ops")]
+        all: bool,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Leave out summary and description changes.
+        #[arg(long)]
+        ignore_docs: bool,
+    },
+    /// Cuts operations, with every component they reach, out of a full upstream document.
+    ///
+    /// The result can be diffed against openapi/dintero.yaml with `spec diff`.
+    Extract {
+        /// The full OpenAPI 3.0 document (a Swagger 2.0 one must be converted first).
+        full: PathBuf,
+        #[command(flatten)]
+        ops: OpsArg,
+        /// Where to write the result: JSON if it ends in .json, else YAML (default: stdout,
+        /// YAML).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+/// The `--ops` option shared by `spec diff` and `spec extract`.
+#[derive(Debug, Args)]
+struct OpsArg {
+    /// Comma-separated operationIds (default: those of openapi/dintero.yaml).
+    #[arg(long, value_delimiter = ',', value_name = "ID,ID")]
+    ops: Vec<String>,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { EXIT_ERROR } else { 0 });
+        }
+    };
+    match run(cli.command) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+/// The repository root: the parent of this package's folder.
+fn repo_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the repository")
+}
+
+/// The crate's spec file.
+fn crate_spec() -> PathBuf {
+    repo_root().join(dintero_codegen::SPEC_PATH)
+}
+
+/// The operationIds given, or those of the crate's spec (read now: one source of truth).
+fn operations_or_default(ops: OpsArg) -> Result<Vec<String>> {
+    if !ops.ops.is_empty() {
+        return Ok(ops.ops);
+    }
+    let path = crate_spec();
+    let spec = doc::load(&path)?;
+    let ids: Vec<String> = doc::operations(&spec).iter().filter_map(|op| op.id()).map(str::to_string).collect();
+    if ids.is_empty() {
+        return Err(Error(format!("{}: no operationIds to default --ops to", path.display())));
+    }
+    Ok(ids)
+}
+
+fn run(command: Command) -> Result<u8> {
+    match command {
+        Command::Codegen { out, check, spec } => {
+            let spec = spec.unwrap_or_else(crate_spec);
+            let out = out.unwrap_or_else(|| repo_root().join(codegen_cmd::SNAPSHOT_DIR));
+            Ok(match codegen_cmd::run(&spec, &out, check)? {
+                codegen_cmd::Outcome::Written(file) => {
+                    println!("wrote {}", file.display());
+                    0
+                }
+                codegen_cmd::Outcome::Fresh(file) => {
+                    println!("{} is up to date", file.display());
+                    0
+                }
+                codegen_cmd::Outcome::Stale(message) => {
+                    eprintln!("error: {message}");
+                    1
+                }
+            })
+        }
+        Command::Spec(SpecCommand::Check { file }) => {
+            let path = file.unwrap_or_else(crate_spec);
+            let problems = spec::check::check(&doc::load(&path)?);
+            for problem in &problems {
+                println!("{}: {}: {}", path.display(), problem.pointer, problem.message);
+            }
+            if problems.is_empty() {
+                println!("{}: no problems", path.display());
+                Ok(0)
+            } else {
+                eprintln!("{} problem(s) in {}", problems.len(), path.display());
+                Ok(1)
+            }
+        }
+        Command::Spec(SpecCommand::Diff { old, new, ops, all, json, ignore_docs }) => {
+            let operations = if all { Vec::new() } else { operations_or_default(ops)? };
+            let options = spec::diff::Options { operations, ignore_docs };
+            let report =
+                spec::diff::diff(&doc::load_openapi_30(&old)?, &doc::load_openapi_30(&new)?, &options)?;
+            if json {
+                println!("{:#}", report.json());
+            } else {
+                print!("{}", report.human());
+            }
+            Ok(report.exit_code())
+        }
+        Command::Spec(SpecCommand::Extract { full, ops, out }) => {
+            let ops = operations_or_default(ops)?;
+            let full_doc = doc::load(&full)?;
+            let extracted =
+                spec::extract::extract(&full_doc, &ops).map_err(|e| Error(format!("{}: {e}", full.display())))?;
+            match out {
+                None => print!("{}", spec::extract::render(&extracted, false)?),
+                Some(out) => {
+                    let json = out.extension().is_some_and(|e| e == "json");
+                    let text = spec::extract::render(&extracted, json)?;
+                    std::fs::write(&out, text).map_err(|e| Error(format!("{}: cannot write: {e}", out.display())))?;
+                    eprintln!("wrote {} operation(s) to {}", ops.len(), out.display());
+                }
+            }
+            Ok(0)
+        }
+    }
+}

@@ -1,0 +1,373 @@
+//! [`Dintero`], the typed client, and its builder.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use secrecy::SecretString;
+use tracing::Instrument as _;
+
+use crate::Error;
+use crate::generated;
+use crate::hooks::{Auth, Inner, Policy, Shared, observe};
+use crate::token::{Token, TokenCache};
+use crate::types;
+use crate::validate;
+
+/// Dintero's production API.
+pub const DEFAULT_BASE_URL: &str = "https://api.dintero.com/v1";
+
+/// Connect timeout of the default HTTP client.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Whole-request timeout of the default HTTP client.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The `User-Agent` of the default HTTP client: `dintero-client/<version>`.
+pub const USER_AGENT: &str = concat!("dintero-client/", env!("CARGO_PKG_VERSION"));
+
+/// A client for one Dintero account.
+///
+/// Cheap to clone: clones share one token cache and one connection pool.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), dintero_client::Error> {
+/// use dintero_client::Dintero;
+///
+/// let client = Dintero::builder()
+///     .account_id("T12345678")
+///     .client_credentials("client-id", "client-secret")
+///     .build()?;
+/// let customer = client.change_customer_id("old-id", "new-id").await?;
+/// assert_eq!(customer.customer_id, "new-id");
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Dintero {
+    raw: generated::Client,
+}
+
+impl fmt::Debug for Dintero {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Dintero")
+            .field("base_url", &self.raw.baseurl)
+            .field("inner", &self.raw.inner)
+            .finish()
+    }
+}
+
+impl Dintero {
+    /// Starts configuring a client.
+    pub fn builder() -> DinteroBuilder {
+        DinteroBuilder::default()
+    }
+
+    /// Changes a customer's `customer_id` and returns the updated customer.
+    ///
+    /// Both ids are validated first (1 to 255 characters; the new one without leading or
+    /// trailing whitespace); an invalid one is an [`Error::InvalidInput`] and nothing is
+    /// sent. Never retried once it may have reached Dintero, except once after a 401 with
+    /// a fresh token.
+    ///
+    /// ```no_run
+    /// # async fn run(client: dintero_client::Dintero) -> Result<(), dintero_client::Error> {
+    /// let customer = client.change_customer_id("crm-17", "crm-2024-17").await?;
+    /// println!("{} is now {}", customer.id.unwrap_or_default(), customer.customer_id);
+    /// # Ok(()) }
+    /// ```
+    pub async fn change_customer_id(
+        &self,
+        customer_id: &str,
+        new_customer_id: &str,
+    ) -> Result<types::Customer, Error> {
+        let current = validate::customer_id(customer_id)?;
+        let body = validate::new_customer_id(new_customer_id)?;
+        self.call(
+            "aid_customers_cid_change_customer_id_post",
+            self.raw
+                .aid_customers_cid_change_customer_id_post(self.account(), &current, &body),
+        )
+        .await
+    }
+
+    /// Changes an auth user's `username` and returns the updated user.
+    ///
+    /// Both usernames must be 1 to 255 characters; an invalid one is an
+    /// [`Error::InvalidInput`] and nothing is sent.
+    ///
+    /// ```no_run
+    /// # async fn run(client: dintero_client::Dintero) -> Result<(), dintero_client::Error> {
+    /// let user = client.change_username("old@example.com", "new@example.com").await?;
+    /// assert_eq!(user.username, "new@example.com");
+    /// # Ok(()) }
+    /// ```
+    pub async fn change_username(
+        &self,
+        username: &str,
+        new_username: &str,
+    ) -> Result<types::AuthUser, Error> {
+        let current = validate::username(username)?;
+        let body = validate::new_username(new_username)?;
+        self.call(
+            "aid_auth_users_username_change_username_post",
+            self.raw
+                .aid_auth_users_username_change_username_post(self.account(), &current, &body),
+        )
+        .await
+    }
+
+    /// The account this client acts for.
+    pub fn account_id(&self) -> &str {
+        self.account().as_str()
+    }
+
+    /// The generated client, with the same authentication, retries and limits.
+    ///
+    /// For operations of the spec that have no typed method here; its methods take the
+    /// generated, validating parameter types and return progenitor's error type.
+    pub fn raw(&self) -> &generated::Client {
+        &self.raw
+    }
+
+    fn account(&self) -> &types::AccountId {
+        &self.raw.inner.0.account
+    }
+
+    /// Runs one generated call inside a tracing span and maps its outcome.
+    async fn call<T>(
+        &self,
+        operation: &'static str,
+        call: impl Future<
+            Output = Result<
+                progenitor_client::ResponseValue<T>,
+                generated::Error<types::ErrorResponse>,
+            >,
+        >,
+    ) -> Result<T, Error> {
+        let span = tracing::info_span!(
+            "dintero",
+            operation,
+            account = self.account_id(),
+            status = tracing::field::Empty,
+        );
+        async {
+            let (result, wire) = observe(call).await;
+            if let Some(status) = wire.status {
+                tracing::Span::current().record("status", status);
+            }
+            match result {
+                Ok(value) => Ok(value.into_inner()),
+                Err(_) if wire.token_error.is_some() => Err(Error::Token(
+                    wire.token_error.unwrap_or_else(|| unreachable!()),
+                )),
+                Err(e) => Err(Error::from_generated(e, &wire)),
+            }
+        }
+        .instrument(span)
+        .await
+    }
+}
+
+/// Configures a [`Dintero`] client. Start with [`Dintero::builder`].
+///
+/// ```
+/// use std::time::Duration;
+/// use dintero_client::Dintero;
+///
+/// let client = Dintero::builder()
+///     .account_id("T12345678")
+///     .client_credentials("client-id", "client-secret")
+///     .base_url("http://127.0.0.1:8080/v1")
+///     .timeout(Duration::from_secs(30))
+///     .build()
+///     .unwrap();
+/// assert_eq!(client.account_id(), "T12345678");
+/// ```
+#[derive(Default)]
+pub struct DinteroBuilder {
+    account_id: Option<String>,
+    credentials: Option<Credentials>,
+    base_url: Option<String>,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    http_client: Option<reqwest::Client>,
+    allow_insecure_http: bool,
+    max_response_bytes: Option<usize>,
+}
+
+enum Credentials {
+    Client { id: String, secret: SecretString },
+    Bearer(SecretString),
+}
+
+impl fmt::Debug for DinteroBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let credentials = match &self.credentials {
+            Some(Credentials::Client { id, .. }) => format!("client {id} (secret [REDACTED])"),
+            Some(Credentials::Bearer(_)) => "bearer [REDACTED]".into(),
+            None => "none".into(),
+        };
+        f.debug_struct("DinteroBuilder")
+            .field("account_id", &self.account_id)
+            .field("credentials", &credentials)
+            .field("base_url", &self.base_url)
+            .field("timeout", &self.timeout)
+            .field("allow_insecure_http", &self.allow_insecure_http)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DinteroBuilder {
+    /// The account id, `T` (test) or `P` (production) and 8 digits. Required.
+    pub fn account_id(mut self, account_id: impl Into<String>) -> Self {
+        self.account_id = Some(account_id.into());
+        self
+    }
+
+    /// Authenticate with an API client's id and secret: tokens are fetched from Dintero's
+    /// token endpoint, cached and refreshed ahead of expiry.
+    pub fn client_credentials(
+        mut self,
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+    ) -> Self {
+        self.credentials = Some(Credentials::Client {
+            id: client_id.into(),
+            secret: SecretString::from(client_secret.into()),
+        });
+        self
+    }
+
+    /// Authenticate with an access token obtained elsewhere. It is used as is: never
+    /// refreshed, and a 401 is returned as an error.
+    pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
+        self.credentials = Some(Credentials::Bearer(SecretString::from(token.into())));
+        self
+    }
+
+    /// The API base URL, default [`DEFAULT_BASE_URL`]. Plain `http://` is accepted only for
+    /// a loopback host unless [`allow_insecure_http`](Self::allow_insecure_http) is called.
+    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = Some(base_url.into());
+        self
+    }
+
+    /// Whole-request timeout, default [`DEFAULT_TIMEOUT`]. Applies to a custom
+    /// [`http_client`](Self::http_client) too.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Connect timeout of the default HTTP client, default [`DEFAULT_CONNECT_TIMEOUT`].
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Use this `reqwest::Client` (its pool, proxy, TLS and redirect settings) instead of
+    /// the default one. The default follows no redirects and sends [`USER_AGENT`].
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// Accept a plain `http://` base URL on a non-loopback host. Tokens then cross the
+    /// network in clear: only for trusted networks.
+    pub fn allow_insecure_http(mut self) -> Self {
+        self.allow_insecure_http = true;
+        self
+    }
+
+    /// The most bytes read from one response body (default 4 MiB); a larger body is an
+    /// [`Error::UnexpectedResponse`].
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = Some(limit);
+        self
+    }
+
+    /// Checks the configuration and builds the client. Sends nothing.
+    pub fn build(self) -> Result<Dintero, Error> {
+        let account = validate::account_id(self.account_id.as_deref().ok_or_else(|| {
+            Error::invalid("account_id", "is required: call .account_id(\"T12345678\")")
+        })?)?;
+        let auth = match self.credentials {
+            Some(Credentials::Client { id, secret }) => Auth::ClientCredentials {
+                client_id: id,
+                secret,
+                cache: TokenCache::default(),
+            },
+            Some(Credentials::Bearer(token)) => Auth::Bearer(Arc::new(Token::fixed(token))),
+            None => {
+                return Err(Error::Config(
+                    "no credentials: call .client_credentials(id, secret) or .bearer_token(token)"
+                        .into(),
+                ));
+            }
+        };
+        let base_url = check_base_url(
+            self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
+            self.allow_insecure_http,
+        )?;
+        let http = match self.http_client {
+            Some(client) => client,
+            None => reqwest::Client::builder()
+                .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+                .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
+                .user_agent(USER_AGENT)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?,
+        };
+        let policy = Policy {
+            request_timeout: self.timeout,
+            max_response_bytes: self
+                .max_response_bytes
+                .unwrap_or(Policy::default().max_response_bytes),
+            ..Policy::default()
+        };
+        let inner = Inner(Arc::new(Shared {
+            account,
+            auth,
+            policy,
+        }));
+        Ok(Dintero {
+            raw: generated::Client::new_with_client(&base_url, http, inner),
+        })
+    }
+}
+
+/// Parses the base URL and refuses clear-text HTTP beyond loopback.
+fn check_base_url(raw: &str, allow_insecure_http: bool) -> Result<String, Error> {
+    let url = reqwest::Url::parse(raw)
+        .map_err(|e| Error::invalid("base_url", format!("is not a valid URL: {e}")))?;
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback || allow_insecure_http => {}
+        "http" => {
+            return Err(Error::invalid(
+                "base_url",
+                "must use https:// unless the host is loopback (or call .allow_insecure_http())",
+            ));
+        }
+        other => {
+            return Err(Error::invalid(
+                "base_url",
+                format!("scheme {other}:// is not supported; use https://"),
+            ));
+        }
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::invalid(
+            "base_url",
+            "must not have a query or fragment",
+        ));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
+}

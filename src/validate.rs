@@ -1,0 +1,81 @@
+//! Validation of every argument before a byte goes on the wire: one function per kind of id.
+//!
+//! The spec's own constraints are checked by the generated newtypes (`TryFrom<&str>`), so
+//! spec and validation cannot drift apart; the rules the spec states only in prose (ids
+//! must not be empty, a new customer id must not start or end with whitespace) are added
+//! here. Errors name the argument and the rule, never the value (ids are often e-mail
+//! addresses).
+
+use crate::Error;
+use crate::types;
+
+/// The most characters Dintero accepts in a customer id or a username.
+pub const MAX_ID_CHARS: usize = 255;
+
+/// `aid`: `T` (test) or `P` (production) and 8 digits.
+pub(crate) fn account_id(value: &str) -> Result<types::AccountId, Error> {
+    types::AccountId::try_from(value).map_err(|_| {
+        Error::invalid(
+            "account_id",
+            "must match ^[PT]\\d{8}$: T (test) or P (production) followed by 8 digits",
+        )
+    })
+}
+
+/// The current customer id, a path segment.
+pub(crate) fn customer_id(
+    value: &str,
+) -> Result<types::AidCustomersCidChangeCustomerIdPostCustomerId, Error> {
+    let field = "customer_id";
+    check_length(field, value)?;
+    types::AidCustomersCidChangeCustomerIdPostCustomerId::try_from(value)
+        .map_err(|e| Error::invalid(field, e.to_string()))
+}
+
+/// The new customer id, sent in the body.
+pub(crate) fn new_customer_id(value: &str) -> Result<types::CustomerIdUpdate, Error> {
+    let field = "new_customer_id";
+    check_length(field, value)?;
+    if value.starts_with(char::is_whitespace) || value.ends_with(char::is_whitespace) {
+        return Err(Error::invalid(
+            field,
+            "must not have leading or trailing whitespace",
+        ));
+    }
+    let customer_id = types::CustomerIdUpdateCustomerId::try_from(value)
+        .map_err(|e| Error::invalid(field, e.to_string()))?;
+    Ok(types::CustomerIdUpdate {
+        customer_id: Some(customer_id),
+    })
+}
+
+/// The current username, a path segment.
+pub(crate) fn username(
+    value: &str,
+) -> Result<types::AidAuthUsersUsernameChangeUsernamePostUsername, Error> {
+    let field = "username";
+    check_length(field, value)?;
+    types::AidAuthUsersUsernameChangeUsernamePostUsername::try_from(value)
+        .map_err(|e| Error::invalid(field, e.to_string()))
+}
+
+/// The new username, sent in the body.
+pub(crate) fn new_username(value: &str) -> Result<types::UsernameUpdate, Error> {
+    let field = "new_username";
+    check_length(field, value)?;
+    let username = types::UsernameUpdateUsername::try_from(value)
+        .map_err(|e| Error::invalid(field, e.to_string()))?;
+    Ok(types::UsernameUpdate { username })
+}
+
+/// 1 to 255 characters (JSON Schema counts characters, not bytes).
+fn check_length(field: &'static str, value: &str) -> Result<(), Error> {
+    let chars = value.chars().count();
+    if chars == 0 || chars > MAX_ID_CHARS {
+        return Err(Error::invalid(
+            field,
+            format!("must be 1 to {MAX_ID_CHARS} characters long (got {chars})"),
+        ));
+    }
+    Ok(())
+}

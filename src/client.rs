@@ -155,12 +155,11 @@ impl Dintero {
             if let Some(status) = wire.status {
                 tracing::Span::current().record("status", status);
             }
-            match result {
-                Ok(value) => Ok(value.into_inner()),
-                Err(_) if wire.token_error.is_some() => Err(Error::Token(
-                    wire.token_error.unwrap_or_else(|| unreachable!()),
-                )),
-                Err(e) => Err(Error::from_generated(e, &wire)),
+            match (result, wire.token_error.clone()) {
+                (Ok(value), _) => Ok(value.into_inner()),
+                // No token (or no fresh one after a 401): that, not the call, failed.
+                (Err(_), Some(token_error)) => Err(Error::Token(token_error)),
+                (Err(e), None) => Err(Error::from_generated(e, &wire)),
             }
         }
         .instrument(span)

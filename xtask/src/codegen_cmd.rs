@@ -51,14 +51,18 @@ pub fn run(spec: &Path, out_dir: &Path, check: bool) -> Result<Outcome> {
     }
     std::fs::create_dir_all(out_dir)
         .map_err(|e| Error(format!("{}: cannot create: {e}", out_dir.display())))?;
-    std::fs::write(&file, code).map_err(|e| Error(format!("{}: cannot write: {e}", file.display())))?;
+    std::fs::write(&file, code)
+        .map_err(|e| Error(format!("{}: cannot write: {e}", file.display())))?;
     Ok(Outcome::Written(file))
 }
 
 /// The 1-based number of the first line where `a` and `b` differ.
 fn first_difference(a: &str, b: &str) -> usize {
     let mut lines = a.lines().zip(b.lines());
-    lines.position(|(x, y)| x != y).unwrap_or_else(|| a.lines().count().min(b.lines().count())) + 1
+    lines
+        .position(|(x, y)| x != y)
+        .unwrap_or_else(|| a.lines().count().min(b.lines().count()))
+        + 1
 }
 
 #[cfg(test)]

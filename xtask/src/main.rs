@@ -21,8 +21,12 @@ const EXIT_ERROR: u8 = 3;
 
 /// Maintainer tasks of dintero-client: regenerate the client, lint, diff and extract specs.
 #[derive(Debug, Parser)]
-#[command(name = "cargo xtask", after_help = "Exit codes: 0 ok, 1 check failed or (spec diff) \
-    non-breaking changes only, 2 (spec diff) breaking changes, 3 could not run.")]
+#[command(
+    name = "cargo xtask",
+    bin_name = "cargo xtask",
+    after_help = "Exit codes: 0 ok, 1 check failed or (spec diff) \
+    non-breaking changes only, 2 (spec diff) breaking changes, 3 could not run."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -123,7 +127,9 @@ fn main() -> ExitCode {
 
 /// The repository root: the parent of this package's folder.
 fn repo_root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the repository")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the repository")
 }
 
 /// The crate's spec file.
@@ -138,9 +144,16 @@ fn operations_or_default(ops: OpsArg) -> Result<Vec<String>> {
     }
     let path = crate_spec();
     let spec = doc::load(&path)?;
-    let ids: Vec<String> = doc::operations(&spec).iter().filter_map(|op| op.id()).map(str::to_string).collect();
+    let ids: Vec<String> = doc::operations(&spec)
+        .iter()
+        .filter_map(|op| op.id())
+        .map(str::to_string)
+        .collect();
     if ids.is_empty() {
-        return Err(Error(format!("{}: no operationIds to default --ops to", path.display())));
+        return Err(Error(format!(
+            "{}: no operationIds to default --ops to",
+            path.display()
+        )));
     }
     Ok(ids)
 }
@@ -169,7 +182,12 @@ fn run(command: Command) -> Result<u8> {
             let path = file.unwrap_or_else(crate_spec);
             let problems = spec::check::check(&doc::load(&path)?);
             for problem in &problems {
-                println!("{}: {}: {}", path.display(), problem.pointer, problem.message);
+                println!(
+                    "{}: {}: {}",
+                    path.display(),
+                    problem.pointer,
+                    problem.message
+                );
             }
             if problems.is_empty() {
                 println!("{}: no problems", path.display());
@@ -179,11 +197,28 @@ fn run(command: Command) -> Result<u8> {
                 Ok(1)
             }
         }
-        Command::Spec(SpecCommand::Diff { old, new, ops, all, json, ignore_docs }) => {
-            let operations = if all { Vec::new() } else { operations_or_default(ops)? };
-            let options = spec::diff::Options { operations, ignore_docs };
-            let report =
-                spec::diff::diff(&doc::load_openapi_30(&old)?, &doc::load_openapi_30(&new)?, &options)?;
+        Command::Spec(SpecCommand::Diff {
+            old,
+            new,
+            ops,
+            all,
+            json,
+            ignore_docs,
+        }) => {
+            let operations = if all {
+                Vec::new()
+            } else {
+                operations_or_default(ops)?
+            };
+            let options = spec::diff::Options {
+                operations,
+                ignore_docs,
+            };
+            let report = spec::diff::diff(
+                &doc::load_openapi_30(&old)?,
+                &doc::load_openapi_30(&new)?,
+                &options,
+            )?;
             if json {
                 println!("{:#}", report.json());
             } else {
@@ -194,14 +229,15 @@ fn run(command: Command) -> Result<u8> {
         Command::Spec(SpecCommand::Extract { full, ops, out }) => {
             let ops = operations_or_default(ops)?;
             let full_doc = doc::load(&full)?;
-            let extracted =
-                spec::extract::extract(&full_doc, &ops).map_err(|e| Error(format!("{}: {e}", full.display())))?;
+            let extracted = spec::extract::extract(&full_doc, &ops)
+                .map_err(|e| Error(format!("{}: {e}", full.display())))?;
             match out {
                 None => print!("{}", spec::extract::render(&extracted, false)?),
                 Some(out) => {
                     let json = out.extension().is_some_and(|e| e == "json");
                     let text = spec::extract::render(&extracted, json)?;
-                    std::fs::write(&out, text).map_err(|e| Error(format!("{}: cannot write: {e}", out.display())))?;
+                    std::fs::write(&out, text)
+                        .map_err(|e| Error(format!("{}: cannot write: {e}", out.display())))?;
                     eprintln!("wrote {} operation(s) to {}", ops.len(), out.display());
                 }
             }

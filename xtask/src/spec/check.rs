@@ -21,7 +21,10 @@ pub struct Problem {
 
 impl Problem {
     fn new(pointer: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { pointer: pointer.into(), message: message.into() }
+        Self {
+            pointer: pointer.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -36,7 +39,10 @@ pub fn check(doc: &Value) -> Vec<Problem> {
         match op.id() {
             None => problems.push(Problem::new(
                 op.pointer(),
-                format!("{}: no operationId (progenitor names the client method after it)", op.route()),
+                format!(
+                    "{}: no operationId (progenitor names the client method after it)",
+                    op.route()
+                ),
             )),
             Some(id) => {
                 if let Some(first) = ids.insert(id, op.pointer()) {
@@ -52,7 +58,11 @@ pub fn check(doc: &Value) -> Vec<Problem> {
     }
     check_refs(doc, &mut problems);
     check_unused(doc, &mut problems);
-    problems.sort_by(|a, b| a.pointer.cmp(&b.pointer).then_with(|| a.message.cmp(&b.message)));
+    problems.sort_by(|a, b| {
+        a.pointer
+            .cmp(&b.pointer)
+            .then_with(|| a.message.cmp(&b.message))
+    });
     problems.dedup();
     problems
 }
@@ -64,7 +74,11 @@ fn body_identity(doc: &Value, response: &Value, pointer: &str) -> Option<String>
     let schema = response
         .get("content")
         .and_then(Value::as_object)
-        .and_then(|content| content.get("application/json").or_else(|| content.values().next()))
+        .and_then(|content| {
+            content
+                .get("application/json")
+                .or_else(|| content.values().next())
+        })
         .and_then(|media| media.get("schema"));
     Some(match schema {
         None => "no body".to_string(),
@@ -79,23 +93,34 @@ fn body_identity(doc: &Value, response: &Value, pointer: &str) -> Option<String>
 fn check_responses(doc: &Value, op: &Operation<'_>, problems: &mut Vec<Problem>) {
     let pointer = format!("{}/responses", op.pointer());
     let Some(responses) = op.value.get("responses").and_then(Value::as_object) else {
-        problems.push(Problem::new(op.pointer(), format!("{}: no responses", op.route())));
+        problems.push(Problem::new(
+            op.pointer(),
+            format!("{}: no responses", op.route()),
+        ));
         return;
     };
-    let (mut success, mut error): (BTreeMap<String, Vec<&str>>, BTreeMap<String, Vec<&str>>) =
-        Default::default();
+    // body → the statuses that return it, for success and for error statuses
+    let mut success: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    let mut error: BTreeMap<String, Vec<&str>> = BTreeMap::new();
     for (status, response) in responses {
         let Some(identity) = body_identity(doc, response, &doc::join(&pointer, status)) else {
             continue; // a dangling response `$ref`: reported by the `$ref` rule
         };
-        let side = if status.starts_with('2') { &mut success } else { &mut error };
+        let side = if status.starts_with('2') {
+            &mut success
+        } else {
+            &mut error
+        };
         side.entry(identity).or_default().push(status);
     }
     for (side, bodies) in [("success", &success), ("error", &error)] {
         match bodies.len() {
             0 => problems.push(Problem::new(
                 pointer.clone(),
-                format!("{}: no {side} response (one {side} schema is needed)", op.route()),
+                format!(
+                    "{}: no {side} response (one {side} schema is needed)",
+                    op.route()
+                ),
             )),
             1 => {}
             _ => {
@@ -133,19 +158,29 @@ fn check_path_parameters(doc: &Value, op: &Operation<'_>, problems: &mut Vec<Pro
         declared.insert(name.to_string());
         let schema_pointer = format!("{pointer}/schema");
         let Some(schema) = param.get("schema") else {
-            problems.push(Problem::new(pointer, format!("path parameter `{name}` has no schema")));
+            problems.push(Problem::new(
+                pointer,
+                format!("path parameter `{name}` has no schema"),
+            ));
             continue;
         };
         let Ok((schema, _)) = doc::resolve(doc, schema, &schema_pointer) else {
             continue;
         };
-        let kind = schema.get("type").and_then(Value::as_str).unwrap_or("string");
-        let bounded = ["pattern", "maxLength", "enum"].iter().any(|k| schema.get(*k).is_some())
+        let kind = schema
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("string");
+        let bounded = ["pattern", "maxLength", "enum"]
+            .iter()
+            .any(|k| schema.get(*k).is_some())
             || matches!(kind, "integer" | "number" | "boolean");
         if !bounded {
             problems.push(Problem::new(
                 schema_pointer,
-                format!("path parameter `{name}` is unconstrained: give it a `pattern` or a `maxLength`"),
+                format!(
+                    "path parameter `{name}` is unconstrained: give it a `pattern` or a `maxLength`"
+                ),
             ));
         }
     }
@@ -155,7 +190,10 @@ fn check_path_parameters(doc: &Value, op: &Operation<'_>, problems: &mut Vec<Pro
         {
             problems.push(Problem::new(
                 op.pointer(),
-                format!("{}: path template parameter `{{{name}}}` is not declared as a path parameter", op.route()),
+                format!(
+                    "{}: path template parameter `{{{name}}}` is not declared as a path parameter",
+                    op.route()
+                ),
             ));
         }
     }
@@ -183,9 +221,22 @@ fn check_refs(doc: &Value, problems: &mut Vec<Problem>) {
 /// A component nothing uses is dead text that drifts from Dintero's spec unnoticed.
 fn check_unused(doc: &Value, problems: &mut Vec<Problem>) {
     let used = doc::reachable_components(doc, &doc::path_roots(doc));
-    for kind in ["schemas", "responses", "parameters", "requestBodies", "headers", "examples"] {
+    for kind in [
+        "schemas",
+        "responses",
+        "parameters",
+        "requestBodies",
+        "headers",
+        "examples",
+    ] {
         let pointer = doc::join("/components", kind);
-        for name in doc.pointer(&pointer).and_then(Value::as_object).into_iter().flatten().map(|m| m.0) {
+        for name in doc
+            .pointer(&pointer)
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .map(|m| m.0)
+        {
             let component = doc::join(&pointer, name);
             if !used.contains(&component) {
                 problems.push(Problem::new(
@@ -232,7 +283,15 @@ mod tests {
             "500": {"description": "", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/S"}}}},
         }));
         let messages: Vec<String> = check(&doc).into_iter().map(|p| p.message).collect();
-        assert!(messages.iter().any(|m| m.contains("no success response")), "{messages:?}");
-        assert!(messages.iter().any(|m| m.contains("2 different error bodies")), "{messages:?}");
+        assert!(
+            messages.iter().any(|m| m.contains("no success response")),
+            "{messages:?}"
+        );
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("2 different error bodies")),
+            "{messages:?}"
+        );
     }
 }

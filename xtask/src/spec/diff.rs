@@ -101,8 +101,15 @@ impl Report {
     pub fn human(&self) -> String {
         let mut out = String::new();
         for change in &self.changes {
-            let class = if change.breaking { "BREAKING" } else { "non-breaking" };
-            let side = change.side.map(|s| format!("[{}] ", s.name())).unwrap_or_default();
+            let class = if change.breaking {
+                "BREAKING"
+            } else {
+                "non-breaking"
+            };
+            let side = change
+                .side
+                .map(|s| format!("[{}] ", s.name()))
+                .unwrap_or_default();
             let _ = writeln!(out, "{class:<12}  {side}{}", change.message);
             let _ = writeln!(out, "{:<12}  at {}", "", change.location());
             let _ = writeln!(out, "{:<12}  in {}", "", change.operations.join(", "));
@@ -203,15 +210,22 @@ pub fn diff(old: &Value, new: &Value, options: &Options) -> Result<Report> {
             missing.join(", ")
         )));
     }
-    Ok(Report { operations, changes: differ.changes })
+    Ok(Report {
+        operations,
+        changes: differ.changes,
+    })
 }
 
 fn find<'a>(doc: &'a Value, key: &str) -> Option<Operation<'a>> {
-    doc::operations(doc).into_iter().find(|op| op.key() == key || op.route() == key)
+    doc::operations(doc)
+        .into_iter()
+        .find(|op| op.key() == key || op.route() == key)
 }
 
 fn find_route<'a>(doc: &'a Value, other: &Operation<'_>) -> Option<Operation<'a>> {
-    doc::operations(doc).into_iter().find(|op| op.route() == other.route())
+    doc::operations(doc)
+        .into_iter()
+        .find(|op| op.route() == other.route())
 }
 
 /// A schema seen through `$ref`s and single-element `allOf`/`anyOf`/`oneOf` wrappers.
@@ -258,8 +272,19 @@ impl<'a> Differ<'a> {
             operations: vec![self.operation.clone()],
         };
         let same = |c: &&mut Change| {
-            (c.breaking, c.side, &c.old_pointer, &c.new_pointer, &c.message)
-                == (change.breaking, change.side, &change.old_pointer, &change.new_pointer, &change.message)
+            (
+                c.breaking,
+                c.side,
+                &c.old_pointer,
+                &c.new_pointer,
+                &c.message,
+            ) == (
+                change.breaking,
+                change.side,
+                &change.old_pointer,
+                &change.new_pointer,
+                &change.message,
+            )
         };
         match self.changes.iter_mut().find(same) {
             Some(existing) => {
@@ -277,7 +302,13 @@ impl<'a> Differ<'a> {
         }
         for key in ["summary", "description"] {
             if old.get(key) != new.get(key) {
-                self.push(side, Some(old_p), Some(new_p), format!("{key} changed"), false);
+                self.push(
+                    side,
+                    Some(old_p),
+                    Some(new_p),
+                    format!("{key} changed"),
+                    false,
+                );
             }
         }
     }
@@ -310,16 +341,40 @@ impl<'a> Differ<'a> {
         }
         self.docs(None, old.value, new.value, &op_old, &op_new);
         let security = |doc: &Value, op: &Operation<'_>| {
-            op.value.get("security").or_else(|| doc.get("security")).cloned()
+            op.value
+                .get("security")
+                .or_else(|| doc.get("security"))
+                .cloned()
         };
         if security(self.old, &old) != security(self.new, &new) {
-            let message = "security requirements changed (the client's authentication may no longer fit)";
-            self.push(None, Some(&op_old), Some(&op_new), message.to_string(), true);
+            let message =
+                "security requirements changed (the client's authentication may no longer fit)";
+            self.push(
+                None,
+                Some(&op_old),
+                Some(&op_new),
+                message.to_string(),
+                true,
+            );
         }
         if old.value.get("deprecated") != new.value.get("deprecated") {
-            let now = new.value.get("deprecated").and_then(Value::as_bool).unwrap_or(false);
-            let message = if now { "operation deprecated" } else { "operation no longer deprecated" };
-            self.push(None, Some(&op_old), Some(&op_new), message.to_string(), false);
+            let now = new
+                .value
+                .get("deprecated")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            let message = if now {
+                "operation deprecated"
+            } else {
+                "operation no longer deprecated"
+            };
+            self.push(
+                None,
+                Some(&op_old),
+                Some(&op_new),
+                message.to_string(),
+                false,
+            );
         }
         self.parameters(&old, &new);
         self.request_body(&old, &new, &op_old, &op_new);
@@ -328,40 +383,52 @@ impl<'a> Differ<'a> {
 
     fn parameters(&mut self, old: &Operation<'a>, new: &Operation<'a>) {
         let index = |doc: &'a Value, op: &Operation<'a>| {
-            let mut map: BTreeMap<(String, String), (&'a Value, String)> = BTreeMap::new();
-            for (pointer, param) in op.parameters() {
-                if let Ok((param, pointer)) = doc::resolve(doc, param, &pointer) {
-                    let field = |k: &str| param.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-                    map.insert((field("in"), field("name")), (param, pointer));
+            // (in, name) → (parameter, where it is listed, where it is defined)
+            let mut map: BTreeMap<(String, String), (&'a Value, String, String)> = BTreeMap::new();
+            for (listed, param) in op.parameters() {
+                if let Ok((param, defined)) = doc::resolve(doc, param, &listed) {
+                    let field = |k: &str| {
+                        param
+                            .get(k)
+                            .and_then(Value::as_str)
+                            .unwrap_or("")
+                            .to_string()
+                    };
+                    map.insert((field("in"), field("name")), (param, listed, defined));
                 }
             }
             map
         };
         let (old_params, new_params) = (index(self.old, old), index(self.new, new));
-        let keys: BTreeSet<_> = old_params.keys().chain(new_params.keys()).cloned().collect();
+        let keys: BTreeSet<_> = old_params
+            .keys()
+            .chain(new_params.keys())
+            .cloned()
+            .collect();
         let side = Some(Side::Request);
         for key in keys {
             let (location, name) = (&key.0, &key.1);
             let required = |p: &Value| p.get("required").and_then(Value::as_bool).unwrap_or(false);
             match (old_params.get(&key), new_params.get(&key)) {
-                (Some((_, old_p)), None) => {
+                (Some((_, old_p, _)), None) => {
                     let message = format!("{location} parameter `{name}` removed");
                     self.push(side, Some(old_p), None, message, true);
                 }
-                (None, Some((param, new_p))) => {
+                (None, Some((param, new_p, _))) => {
                     let required = required(param);
                     let kind = if required { "required" } else { "optional" };
                     let message = format!("{kind} {location} parameter `{name}` added");
                     self.push(side, None, Some(new_p), message, required);
                 }
-                (Some((old_param, old_p)), Some((new_param, new_p))) => {
+                (Some((old_param, _, old_p)), Some((new_param, _, new_p))) => {
                     match (required(old_param), required(new_param)) {
                         (false, true) => {
                             let message = format!("{location} parameter `{name}` is now required");
                             self.push(side, Some(old_p), Some(new_p), message, true);
                         }
                         (true, false) => {
-                            let message = format!("{location} parameter `{name}` is no longer required");
+                            let message =
+                                format!("{location} parameter `{name}` is no longer required");
                             self.push(side, Some(old_p), Some(new_p), message, false);
                         }
                         _ => {}
@@ -377,7 +444,13 @@ impl<'a> Differ<'a> {
         }
     }
 
-    fn request_body(&mut self, old: &Operation<'a>, new: &Operation<'a>, op_old: &str, op_new: &str) {
+    fn request_body(
+        &mut self,
+        old: &Operation<'a>,
+        new: &Operation<'a>,
+        op_old: &str,
+        op_new: &str,
+    ) {
         let body = |doc: &'a Value, op: &Operation<'a>, op_pointer: &str| {
             let body = op.value.get("requestBody")?;
             doc::resolve(doc, body, &format!("{op_pointer}/requestBody")).ok()
@@ -385,13 +458,27 @@ impl<'a> Differ<'a> {
         let required = |b: &Value| b.get("required").and_then(Value::as_bool).unwrap_or(false);
         let side = Some(Side::Request);
         match (body(self.old, old, op_old), body(self.new, new, op_new)) {
-            (None, Some((b, new_p))) => {
+            (None, Some((b, _))) => {
                 let required = required(b);
                 let kind = if required { "required" } else { "optional" };
-                self.push(side, None, Some(&new_p), format!("{kind} request body added"), required);
+                let at = format!("{op_new}/requestBody");
+                self.push(
+                    side,
+                    None,
+                    Some(&at),
+                    format!("{kind} request body added"),
+                    required,
+                );
             }
-            (Some((_, old_p)), None) => {
-                self.push(side, Some(&old_p), None, "request body removed".to_string(), true);
+            (Some(_), None) => {
+                let at = format!("{op_old}/requestBody");
+                self.push(
+                    side,
+                    Some(&at),
+                    None,
+                    "request body removed".to_string(),
+                    true,
+                );
             }
             (Some((o, old_p)), Some((n, new_p))) => {
                 if !required(o) && required(n) {
@@ -410,21 +497,40 @@ impl<'a> Differ<'a> {
     fn responses(&mut self, old: &Operation<'a>, new: &Operation<'a>, op_old: &str, op_new: &str) {
         let list = |op: &Operation<'a>| op.value.get("responses").and_then(Value::as_object);
         let (old_list, new_list) = (list(old), list(new));
-        let statuses: BTreeSet<&String> =
-            old_list.into_iter().chain(new_list).flat_map(|m| m.keys()).collect();
+        let statuses: BTreeSet<&String> = old_list
+            .into_iter()
+            .chain(new_list)
+            .flat_map(|m| m.keys())
+            .collect();
         let side = Some(Side::Response);
         for status in statuses {
             let old_p = doc::join(&format!("{op_old}/responses"), status);
             let new_p = doc::join(&format!("{op_new}/responses"), status);
-            let resolve = |doc: &'a Value, list: Option<&'a serde_json::Map<String, Value>>, p: &str| {
-                doc::resolve(doc, list?.get(status)?, p).ok()
-            };
-            match (resolve(self.old, old_list, &old_p), resolve(self.new, new_list, &new_p)) {
-                (None, Some((_, new_p))) => {
-                    self.push(side, None, Some(&new_p), format!("response {status} added"), false);
+            let resolve =
+                |doc: &'a Value, list: Option<&'a serde_json::Map<String, Value>>, p: &str| {
+                    doc::resolve(doc, list?.get(status)?, p).ok()
+                };
+            match (
+                resolve(self.old, old_list, &old_p),
+                resolve(self.new, new_list, &new_p),
+            ) {
+                (None, Some(_)) => {
+                    self.push(
+                        side,
+                        None,
+                        Some(&new_p),
+                        format!("response {status} added"),
+                        false,
+                    );
                 }
-                (Some((_, old_p)), None) => {
-                    self.push(side, Some(&old_p), None, format!("response {status} removed"), false);
+                (Some(_), None) => {
+                    self.push(
+                        side,
+                        Some(&old_p),
+                        None,
+                        format!("response {status} removed"),
+                        false,
+                    );
                 }
                 (Some(o), Some(n)) => self.content(Side::Response, o, n),
                 (None, None) => {}
@@ -433,17 +539,37 @@ impl<'a> Differ<'a> {
     }
 
     /// Compares the media types of a request body or response.
-    fn content(&mut self, side: Side, (old, old_p): (&'a Value, String), (new, new_p): (&'a Value, String)) {
+    fn content(
+        &mut self,
+        side: Side,
+        (old, old_p): (&'a Value, String),
+        (new, new_p): (&'a Value, String),
+    ) {
         self.docs(Some(side), old, new, &old_p, &new_p);
         let media = |v: &'a Value| v.get("content").and_then(Value::as_object);
         let (old_media, new_media) = (media(old), media(new));
-        let types: BTreeSet<&String> =
-            old_media.into_iter().chain(new_media).flat_map(|m| m.keys()).collect();
+        let types: BTreeSet<&String> = old_media
+            .into_iter()
+            .chain(new_media)
+            .flat_map(|m| m.keys())
+            .collect();
         for media_type in types {
-            let old_m = format!("{}/{}", doc::join(&old_p, "content"), doc::escape(media_type));
-            let new_m = format!("{}/{}", doc::join(&new_p, "content"), doc::escape(media_type));
-            let schema = |m: Option<&'a serde_json::Map<String, Value>>| m?.get(media_type)?.get("schema");
-            let (o, n) = (old_media.and_then(|m| m.get(media_type)), new_media.and_then(|m| m.get(media_type)));
+            let old_m = format!(
+                "{}/{}",
+                doc::join(&old_p, "content"),
+                doc::escape(media_type)
+            );
+            let new_m = format!(
+                "{}/{}",
+                doc::join(&new_p, "content"),
+                doc::escape(media_type)
+            );
+            let schema =
+                |m: Option<&'a serde_json::Map<String, Value>>| m?.get(media_type)?.get("schema");
+            let (o, n) = (
+                old_media.and_then(|m| m.get(media_type)),
+                new_media.and_then(|m| m.get(media_type)),
+            );
             match (o, n) {
                 (Some(_), None) => {
                     // The client no longer gets (or may no longer send) what it expects.
@@ -455,9 +581,11 @@ impl<'a> Differ<'a> {
                     self.push(Some(side), None, Some(&new_m), message, false);
                 }
                 _ => match (schema(old_media), schema(new_media)) {
-                    (Some(o), Some(n)) => {
-                        self.schema(side, (o, format!("{old_m}/schema")), (n, format!("{new_m}/schema")))
-                    }
+                    (Some(o), Some(n)) => self.schema(
+                        side,
+                        (o, format!("{old_m}/schema")),
+                        (n, format!("{new_m}/schema")),
+                    ),
                     (Some(_), None) => {
                         let message = format!("{media_type} schema removed (any body)");
                         self.push(Some(side), Some(&old_m), Some(&new_m), message, true);
@@ -473,21 +601,35 @@ impl<'a> Differ<'a> {
     }
 
     /// Sees through `$ref`s and single-element composition wrappers.
-    fn view(doc: &'a Value, schema: &'a Value, pointer: String) -> std::result::Result<View<'a>, String> {
-        let mut view = View { schema, pointer, component: None, nullable: false };
+    fn view(
+        doc: &'a Value,
+        schema: &'a Value,
+        pointer: String,
+    ) -> std::result::Result<View<'a>, String> {
+        let mut view = View {
+            schema,
+            pointer,
+            component: None,
+            nullable: false,
+        };
         loop {
-            let (target, pointer) =
-                doc::resolve(doc, view.schema, &view.pointer).map_err(|e| format!("{}: {e}", view.pointer))?;
+            let (target, pointer) = doc::resolve(doc, view.schema, &view.pointer)
+                .map_err(|e| format!("{}: {e}", view.pointer))?;
             if pointer != view.pointer {
                 view.component = doc::component_of(&pointer);
             }
             view.schema = target;
             view.pointer = pointer;
-            view.nullable |= target.get("nullable").and_then(Value::as_bool).unwrap_or(false);
+            view.nullable |= target
+                .get("nullable")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
             let wrapper = ["allOf", "anyOf", "oneOf"].into_iter().find_map(|k| {
                 let list = target.get(k)?.as_array()?;
-                (list.len() == 1 && target.get("properties").is_none() && target.get("type").is_none())
-                    .then(|| (k, &list[0]))
+                (list.len() == 1
+                    && target.get("properties").is_none()
+                    && target.get("type").is_none())
+                .then(|| (k, &list[0]))
             });
             match wrapper {
                 Some((keyword, inner)) => {
@@ -500,14 +642,41 @@ impl<'a> Differ<'a> {
     }
 
     /// Compares two schemas found at the given pointers, on one side of the exchange.
-    fn schema(&mut self, side: Side, (old, old_p): (&'a Value, String), (new, new_p): (&'a Value, String)) {
+    fn schema(
+        &mut self,
+        side: Side,
+        (old, old_p): (&'a Value, String),
+        (new, new_p): (&'a Value, String),
+    ) {
         let s = Some(side);
-        let (old, new) = match (Self::view(self.old, old, old_p.clone()), Self::view(self.new, new, new_p.clone())) {
+        let (old, new) = match (
+            Self::view(self.old, old, old_p.clone()),
+            Self::view(self.new, new, new_p.clone()),
+        ) {
             (Ok(old), Ok(new)) => (old, new),
-            (_, Err(e)) => return self.push(s, Some(&old_p), Some(&new_p), format!("NEW is broken: {e}"), true),
-            (Err(e), _) => return self.push(s, Some(&old_p), Some(&new_p), format!("OLD is broken: {e}"), false),
+            (_, Err(e)) => {
+                return self.push(
+                    s,
+                    Some(&old_p),
+                    Some(&new_p),
+                    format!("NEW is broken: {e}"),
+                    true,
+                );
+            }
+            (Err(e), _) => {
+                return self.push(
+                    s,
+                    Some(&old_p),
+                    Some(&new_p),
+                    format!("OLD is broken: {e}"),
+                    false,
+                );
+            }
         };
-        if !self.visited.insert((side, old.pointer.clone(), new.pointer.clone())) {
+        if !self
+            .visited
+            .insert((side, old.pointer.clone(), new.pointer.clone()))
+        {
             return;
         }
         let (op, np) = (old.pointer.as_str(), new.pointer.as_str());
@@ -530,17 +699,27 @@ impl<'a> Differ<'a> {
             self.push(s, Some(op), Some(np), message.to_string(), breaking);
         }
 
-        let text = |v: &Value, k: &str| v.get(k).map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string));
+        let text = |v: &Value, k: &str| {
+            v.get(k)
+                .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string))
+        };
         let (old_type, new_type) = (text(o, "type"), text(n, "type"));
         if old_type != new_type {
             let show = |t: &Option<String>| t.clone().unwrap_or_else(|| "any".to_string());
-            let message = format!("type changed from {} to {}", show(&old_type), show(&new_type));
+            let message = format!(
+                "type changed from {} to {}",
+                show(&old_type),
+                show(&new_type)
+            );
             return self.push(s, Some(op), Some(np), message, true);
         }
         if text(o, "format") != text(n, "format") {
             let show = |f: Option<String>| f.unwrap_or_else(|| "none".to_string());
-            let message =
-                format!("format changed from {} to {}", show(text(o, "format")), show(text(n, "format")));
+            let message = format!(
+                "format changed from {} to {}",
+                show(text(o, "format")),
+                show(text(n, "format"))
+            );
             self.push(s, Some(op), Some(np), message, true);
         }
         self.enums(side, o, n, op, np);
@@ -548,13 +727,26 @@ impl<'a> Differ<'a> {
         self.properties(side, &old, &new);
         for key in ["items", "not"] {
             match (o.get(key), n.get(key)) {
-                (Some(a), Some(b)) => self.schema(side, (a, format!("{op}/{key}")), (b, format!("{np}/{key}"))),
+                (Some(a), Some(b)) => {
+                    self.schema(side, (a, format!("{op}/{key}")), (b, format!("{np}/{key}")))
+                }
                 (None, None) => {}
-                _ => self.push(s, Some(op), Some(np), format!("`{key}` schema added or removed"), true),
+                _ => self.push(
+                    s,
+                    Some(op),
+                    Some(np),
+                    format!("`{key}` schema added or removed"),
+                    true,
+                ),
             }
         }
         for key in ["allOf", "anyOf", "oneOf"] {
-            let list = |v: &'a Value| v.get(key).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+            let list = |v: &'a Value| {
+                v.get(key)
+                    .and_then(Value::as_array)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default()
+            };
             let (a, b) = (list(o), list(n));
             if a.len() != b.len() {
                 let message = format!("`{key}` now has {} schemas (had {})", b.len(), a.len());
@@ -562,7 +754,11 @@ impl<'a> Differ<'a> {
                 continue;
             }
             for (i, (x, y)) in a.iter().zip(b).enumerate() {
-                self.schema(side, (x, format!("{op}/{key}/{i}")), (y, format!("{np}/{key}/{i}")));
+                self.schema(
+                    side,
+                    (x, format!("{op}/{key}/{i}")),
+                    (y, format!("{np}/{key}/{i}")),
+                );
             }
         }
     }
@@ -570,7 +766,12 @@ impl<'a> Differ<'a> {
     fn enums(&mut self, side: Side, o: &Value, n: &Value, op: &str, np: &str) {
         let s = Some(side);
         let values = |v: &Value| v.get("enum").and_then(Value::as_array).cloned();
-        let list = |vs: &[Value]| vs.iter().map(Value::to_string).collect::<Vec<_>>().join(", ");
+        let list = |vs: &[Value]| {
+            vs.iter()
+                .map(Value::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         match (values(o), values(n)) {
             (None, Some(new)) => {
                 let message = format!("enum added: only {} allowed", list(&new));
@@ -582,7 +783,8 @@ impl<'a> Differ<'a> {
                 self.push(s, Some(op), Some(np), message, side == Side::Response);
             }
             (Some(old), Some(new)) => {
-                let removed: Vec<Value> = old.iter().filter(|v| !new.contains(v)).cloned().collect();
+                let removed: Vec<Value> =
+                    old.iter().filter(|v| !new.contains(v)).cloned().collect();
                 let added: Vec<Value> = new.iter().filter(|v| !old.contains(v)).cloned().collect();
                 if !removed.is_empty() {
                     let message = format!("enum value(s) removed: {}", list(&removed));
@@ -611,15 +813,26 @@ impl<'a> Differ<'a> {
             _ => "",
         };
         if o.get("pattern") != n.get("pattern") {
-            let show = |v: &Value| v.get("pattern").map_or_else(|| "none".to_string(), Value::to_string);
-            let message = format!("pattern changed from {} to {}{}", show(o), show(n), note("pattern"));
+            let show = |v: &Value| {
+                v.get("pattern")
+                    .map_or_else(|| "none".to_string(), Value::to_string)
+            };
+            let message = format!(
+                "pattern changed from {} to {}{}",
+                show(o),
+                show(n),
+                note("pattern")
+            );
             // A removed pattern widens what is accepted; any other change may narrow it.
             let breaking = side == Side::Request && n.get("pattern").is_some();
             self.push(s, Some(op), Some(np), message, breaking);
         }
         for (keywords, lower) in [(LOWER_BOUNDS, true), (UPPER_BOUNDS, false)] {
             for keyword in keywords.iter().copied() {
-                let (a, b) = (o.get(keyword).and_then(Value::as_f64), n.get(keyword).and_then(Value::as_f64));
+                let (a, b) = (
+                    o.get(keyword).and_then(Value::as_f64),
+                    n.get(keyword).and_then(Value::as_f64),
+                );
                 if a == b {
                     continue;
                 }
@@ -630,8 +843,19 @@ impl<'a> Differ<'a> {
                 };
                 let show = |v: Option<f64>| v.map_or_else(|| "none".to_string(), |v| v.to_string());
                 let how = if tighter { "tightened" } else { "loosened" };
-                let message = format!("{keyword} {how}: {} → {}{}", show(a), show(b), note(keyword));
-                self.push(s, Some(op), Some(np), message, side == Side::Request && tighter);
+                let message = format!(
+                    "{keyword} {how}: {} → {}{}",
+                    show(a),
+                    show(b),
+                    note(keyword)
+                );
+                self.push(
+                    s,
+                    Some(op),
+                    Some(np),
+                    message,
+                    side == Side::Request && tighter,
+                );
             }
         }
     }
@@ -642,16 +866,35 @@ impl<'a> Differ<'a> {
         let props = |v: &'a Value| v.get("properties").and_then(Value::as_object);
         let required = |v: &Value| -> BTreeSet<String> {
             let list = v.get("required").and_then(Value::as_array);
-            list.into_iter().flatten().filter_map(Value::as_str).map(str::to_string).collect()
+            list.into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
         };
         let (old_props, new_props) = (props(o), props(n));
         let (old_req, new_req) = (required(o), required(n));
         let closed = |v: &Value| v.get("additionalProperties") == Some(&Value::Bool(false));
-        let names: BTreeSet<&String> = old_props.into_iter().chain(new_props).flat_map(|m| m.keys()).collect();
+        let names: BTreeSet<&String> = old_props
+            .into_iter()
+            .chain(new_props)
+            .flat_map(|m| m.keys())
+            .collect();
         for name in names {
-            let old_pp = format!("{}/{}", doc::join(&old.pointer, "properties"), doc::escape(name));
-            let new_pp = format!("{}/{}", doc::join(&new.pointer, "properties"), doc::escape(name));
-            let (a, b) = (old_props.and_then(|m| m.get(name)), new_props.and_then(|m| m.get(name)));
+            let old_pp = format!(
+                "{}/{}",
+                doc::join(&old.pointer, "properties"),
+                doc::escape(name)
+            );
+            let new_pp = format!(
+                "{}/{}",
+                doc::join(&new.pointer, "properties"),
+                doc::escape(name)
+            );
+            let (a, b) = (
+                old_props.and_then(|m| m.get(name)),
+                new_props.and_then(|m| m.get(name)),
+            );
             let (was_required, is_required) = (old_req.contains(name), new_req.contains(name));
             match (a, b) {
                 (Some(_), None) => {
@@ -663,9 +906,10 @@ impl<'a> Differ<'a> {
                     let kind = if is_required { "required" } else { "optional" };
                     let (breaking, why) = match side {
                         Side::Request => (is_required, ""),
-                        Side::Response if closed(o) => {
-                            (true, " (OLD forbids additional properties: clients reject it)")
-                        }
+                        Side::Response if closed(o) => (
+                            true,
+                            " (OLD forbids additional properties: clients reject it)",
+                        ),
                         Side::Response => (false, ""),
                     };
                     let message = format!("{kind} property `{name}` added{why}");
@@ -677,7 +921,9 @@ impl<'a> Differ<'a> {
                             (Side::Request, true) => ("is now required", true),
                             (Side::Request, false) => ("is no longer required", false),
                             (Side::Response, true) => ("is now always present", false),
-                            (Side::Response, false) => ("is no longer required (it may be absent)", true),
+                            (Side::Response, false) => {
+                                ("is no longer required (it may be absent)", true)
+                            }
                         };
                         let message = format!("property `{name}` {message}");
                         self.push(s, Some(&old_pp), Some(&new_pp), message, breaking);
@@ -694,7 +940,9 @@ impl<'a> Differ<'a> {
         let key = "additionalProperties";
         let (old_p, new_p) = (doc::join(&old.pointer, key), doc::join(&new.pointer, key));
         match (old.schema.get(key), new.schema.get(key)) {
-            (Some(a), Some(b)) if a.is_object() && b.is_object() => self.schema(side, (a, old_p), (b, new_p)),
+            (Some(a), Some(b)) if a.is_object() && b.is_object() => {
+                self.schema(side, (a, old_p), (b, new_p))
+            }
             (a, b) => {
                 // Absent and `true` both allow anything; a schema allows its values.
                 let allows = |v: Option<&Value>| v != Some(&Value::Bool(false));
@@ -702,13 +950,20 @@ impl<'a> Differ<'a> {
                 if allows(a) == allows(b) && shape(a) == shape(b) {
                     return;
                 }
-                let show = |v: Option<&Value>| v.map_or_else(|| "absent".to_string(), Value::to_string);
+                let show =
+                    |v: Option<&Value>| v.map_or_else(|| "absent".to_string(), Value::to_string);
                 let message = format!("{key} changed from {} to {}", show(a), show(b));
                 let breaking = match side {
                     Side::Request => !allows(b) || shape(b),
                     Side::Response => allows(b) && !allows(a),
                 };
-                self.push(Some(side), Some(&old.pointer), Some(&new.pointer), message, breaking);
+                self.push(
+                    Some(side),
+                    Some(&old.pointer),
+                    Some(&new.pointer),
+                    message,
+                    breaking,
+                );
             }
         }
     }
@@ -731,24 +986,41 @@ mod tests {
 
     fn changes(old: &Value, new: &Value) -> Vec<(bool, String)> {
         let report = diff(old, new, &Options::default()).unwrap();
-        report.changes.into_iter().map(|c| (c.breaking, c.message)).collect()
+        report
+            .changes
+            .into_iter()
+            .map(|c| (c.breaking, c.message))
+            .collect()
     }
 
     #[test]
     fn identical_documents_have_no_changes() {
         let doc = spec(json!({"type": "string"}), json!({"type": "object"}));
-        assert_eq!(diff(&doc, &doc, &Options::default()).unwrap().exit_code(), 0);
+        assert_eq!(
+            diff(&doc, &doc, &Options::default()).unwrap().exit_code(),
+            0
+        );
     }
 
     #[test]
     fn enum_direction_matters() {
-        let old = spec(json!({"type": "string", "enum": ["a", "b"]}), json!({"type": "string", "enum": ["a"]}));
-        let new = spec(json!({"type": "string", "enum": ["a", "b", "c"]}), json!({"type": "string", "enum": ["a", "b"]}));
+        let old = spec(
+            json!({"type": "string", "enum": ["a", "b"]}),
+            json!({"type": "string", "enum": ["a"]}),
+        );
+        let new = spec(
+            json!({"type": "string", "enum": ["a", "b", "c"]}),
+            json!({"type": "string", "enum": ["a", "b"]}),
+        );
         assert_eq!(
             changes(&old, &new),
             vec![
                 (false, "enum value(s) added: \"c\"".to_string()),
-                (true, "enum value(s) added: \"b\" (clients built from OLD cannot decode them)".to_string()),
+                (
+                    true,
+                    "enum value(s) added: \"b\" (clients built from OLD cannot decode them)"
+                        .to_string()
+                ),
             ]
         );
     }
@@ -760,32 +1032,56 @@ mod tests {
             json!({"type": "string"}),
             json!({"allOf": [{"type": "string"}], "nullable": true}),
         );
-        assert_eq!(changes(&old, &new), vec![(true, "may now be null".to_string())]);
+        assert_eq!(
+            changes(&old, &new),
+            vec![(true, "may now be null".to_string())]
+        );
     }
 
     #[test]
     fn request_length_tightening_breaks_but_loosening_does_not() {
-        let old = spec(json!({"type": "string", "maxLength": 10}), json!({"type": "string"}));
-        let tighter = spec(json!({"type": "string", "maxLength": 5}), json!({"type": "string"}));
+        let old = spec(
+            json!({"type": "string", "maxLength": 10}),
+            json!({"type": "string"}),
+        );
+        let tighter = spec(
+            json!({"type": "string", "maxLength": 5}),
+            json!({"type": "string"}),
+        );
         let looser = spec(json!({"type": "string"}), json!({"type": "string"}));
-        assert_eq!(changes(&old, &tighter), vec![(true, "maxLength tightened: 10 → 5".to_string())]);
-        assert_eq!(changes(&old, &looser), vec![(false, "maxLength loosened: 10 → none".to_string())]);
+        assert_eq!(
+            changes(&old, &tighter),
+            vec![(true, "maxLength tightened: 10 → 5".to_string())]
+        );
+        assert_eq!(
+            changes(&old, &looser),
+            vec![(false, "maxLength loosened: 10 → none".to_string())]
+        );
     }
 
     #[test]
     fn recursive_schemas_terminate() {
-        let mut old = spec(json!({"type": "string"}), json!({"$ref": "#/components/schemas/Node"}));
+        let mut old = spec(
+            json!({"type": "string"}),
+            json!({"$ref": "#/components/schemas/Node"}),
+        );
         old["components"] = json!({"schemas": {"Node": {"type": "object", "properties": {
             "next": {"$ref": "#/components/schemas/Node"}}}}});
         let mut new = old.clone();
         new["components"]["schemas"]["Node"]["properties"]["label"] = json!({"type": "string"});
-        assert_eq!(changes(&old, &new), vec![(false, "optional property `label` added".to_string())]);
+        assert_eq!(
+            changes(&old, &new),
+            vec![(false, "optional property `label` added".to_string())]
+        );
     }
 
     #[test]
     fn unknown_operation_is_an_error() {
         let doc = spec(json!({}), json!({}));
-        let options = Options { operations: vec!["nope".to_string()], ..Options::default() };
+        let options = Options {
+            operations: vec!["nope".to_string()],
+            ..Options::default()
+        };
         assert!(diff(&doc, &doc, &options).unwrap_err().0.contains("nope"));
     }
 }

@@ -12,7 +12,9 @@ use std::path::Path;
 use serde_json::Value;
 
 /// The HTTP methods an OpenAPI 3.0 path item may hold, in the order the spec lists them.
-pub const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+pub const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
 
 /// A failure that stops a command (unreadable or invalid input), as one clear message.
 #[derive(Debug)]
@@ -36,7 +38,10 @@ pub fn load(path: &Path) -> Result<Value> {
     let value: Value = serde_yaml_ng::from_str(&text)
         .map_err(|e| Error(format!("{}: not YAML or JSON: {e}", path.display())))?;
     if !value.is_object() {
-        return Err(Error(format!("{}: not an OpenAPI document (no top-level mapping)", path.display())));
+        return Err(Error(format!(
+            "{}: not an OpenAPI document (no top-level mapping)",
+            path.display()
+        )));
     }
     Ok(value)
 }
@@ -143,10 +148,20 @@ impl<'a> Operation<'a> {
 /// Every operation of the document, in path order then method order.
 pub fn operations(doc: &Value) -> Vec<Operation<'_>> {
     let mut ops = Vec::new();
-    for (path, item) in doc.get("paths").and_then(Value::as_object).into_iter().flatten() {
+    for (path, item) in doc
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
         for method in METHODS {
             if let Some(value) = item.get(*method) {
-                ops.push(Operation { path, method, value, path_item: item });
+                ops.push(Operation {
+                    path,
+                    method,
+                    value,
+                    path_item: item,
+                });
             }
         }
     }
@@ -167,8 +182,11 @@ pub fn resolve<'a>(doc: &'a Value, value: &'a Value, pointer: &str) -> Result<(&
     let (mut value, mut pointer) = (value, pointer.to_string());
     let mut seen = BTreeSet::new();
     while let Some(reference) = value.get("$ref").and_then(Value::as_str) {
-        let target = local_target(reference)
-            .ok_or_else(|| Error(format!("`$ref: {reference}` is not a local reference (#/...)")))?;
+        let target = local_target(reference).ok_or_else(|| {
+            Error(format!(
+                "`$ref: {reference}` is not a local reference (#/...)"
+            ))
+        })?;
         if !seen.insert(target.to_string()) {
             return Err(Error(format!("`$ref: {reference}` refers to itself")));
         }
@@ -275,9 +293,19 @@ mod tests {
         let (target, pointer) = resolve(&doc, &doc["x"], "/x").unwrap();
         assert_eq!(target, &json!({"type": "string"}));
         assert_eq!(pointer, "/components/schemas/B");
-        assert!(resolve(&doc, &doc["d"], "/d").unwrap_err().0.contains("resolves to nothing"));
+        assert!(
+            resolve(&doc, &doc["d"], "/d")
+                .unwrap_err()
+                .0
+                .contains("resolves to nothing")
+        );
         let looping = &doc["components"]["schemas"]["L"];
-        assert!(resolve(&doc, looping, "/l").unwrap_err().0.contains("refers to itself"));
+        assert!(
+            resolve(&doc, looping, "/l")
+                .unwrap_err()
+                .0
+                .contains("refers to itself")
+        );
     }
 
     #[test]
@@ -307,7 +335,10 @@ mod tests {
     #[test]
     fn swagger_2_gets_conversion_advice() {
         let err = require_openapi_30(&json!({"swagger": "2.0"})).unwrap_err();
-        assert!(err.contains("Swagger 2.0") && err.contains("swagger2openapi"), "{err}");
+        assert!(
+            err.contains("Swagger 2.0") && err.contains("swagger2openapi"),
+            "{err}"
+        );
         assert!(require_openapi_30(&json!({"openapi": "3.1.0"})).is_err());
         assert!(require_openapi_30(&json!({"openapi": "3.0.3"})).is_ok());
     }

@@ -36,7 +36,13 @@ pub fn extract(full: &Value, operation_ids: &[String]) -> Result<Value> {
             .as_object_mut()
             .expect("a path item shell is an object");
         item.insert(op.method.to_string(), op.value.clone());
-        for tag in op.value.get("tags").and_then(Value::as_array).into_iter().flatten() {
+        for tag in op
+            .value
+            .get("tags")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             if !used_tags.contains(tag) {
                 used_tags.push(tag.clone());
             }
@@ -51,12 +57,20 @@ pub fn extract(full: &Value, operation_ids: &[String]) -> Result<Value> {
         }
     }
     if !missing.is_empty() {
-        let available: Vec<String> = doc::operations(full).iter().filter_map(|op| op.id()).map(str::to_string).collect();
+        let available: Vec<String> = doc::operations(full)
+            .iter()
+            .filter_map(|op| op.id())
+            .map(str::to_string)
+            .collect();
         return Err(Error(format!(
             "operationId(s) {} not in the document (it has {} operations{})",
             missing.join(", "),
             available.len(),
-            if available.len() <= 20 { format!(": {}", available.join(", ")) } else { String::new() }
+            if available.len() <= 20 {
+                format!(": {}", available.join(", "))
+            } else {
+                String::new()
+            }
         )));
     }
 
@@ -81,7 +95,9 @@ pub fn extract(full: &Value, operation_ids: &[String]) -> Result<Value> {
             .expect("a component kind is an object")
             .insert(name, value.clone());
     }
-    let all_schemes = full.pointer("/components/securitySchemes").and_then(Value::as_object);
+    let all_schemes = full
+        .pointer("/components/securitySchemes")
+        .and_then(Value::as_object);
     for scheme in security_schemes {
         if let Some(value) = all_schemes.and_then(|s| s.get(&scheme)) {
             components
@@ -94,8 +110,11 @@ pub fn extract(full: &Value, operation_ids: &[String]) -> Result<Value> {
     }
 
     if let Some(tags) = full.get("tags").and_then(Value::as_array) {
-        let kept: Vec<Value> =
-            tags.iter().filter(|t| t.get("name").is_some_and(|n| used_tags.contains(n))).cloned().collect();
+        let kept: Vec<Value> = tags
+            .iter()
+            .filter(|t| t.get("name").is_some_and(|n| used_tags.contains(n)))
+            .cloned()
+            .collect();
         if !kept.is_empty() {
             out.insert("tags".to_string(), Value::Array(kept));
         }
@@ -131,13 +150,40 @@ fn split_component(pointer: &str) -> (String, String) {
     (unescape(kind), unescape(name))
 }
 
-/// Serializes a document as pretty JSON or as YAML.
+/// The order of top-level fields in the output (others follow, sorted).
+const FIELD_ORDER: &[&str] = &[
+    "openapi",
+    "info",
+    "servers",
+    "security",
+    "tags",
+    "externalDocs",
+    "paths",
+    "components",
+];
+
+/// Serializes a document as pretty JSON or as YAML, top-level fields in the usual order.
 pub fn render(document: &Value, json: bool) -> Result<String> {
     if json {
-        serde_json::to_string_pretty(document).map(|s| s + "\n").map_err(|e| Error(e.to_string()))
-    } else {
-        serde_yaml_ng::to_string(document).map_err(|e| Error(e.to_string()))
+        return serde_json::to_string_pretty(document)
+            .map(|s| s + "\n")
+            .map_err(|e| Error(e.to_string()));
     }
+    let fields = document.as_object().into_iter().flatten();
+    let rank = |key: &str| {
+        FIELD_ORDER
+            .iter()
+            .position(|k| *k == key)
+            .unwrap_or(FIELD_ORDER.len())
+    };
+    let mut fields: Vec<(&String, &Value)> = fields.collect();
+    fields.sort_by_key(|(key, _)| rank(key));
+    let mut mapping = serde_yaml_ng::Mapping::new();
+    for (key, value) in fields {
+        let value = serde_yaml_ng::to_value(value).map_err(|e| Error(e.to_string()))?;
+        mapping.insert(serde_yaml_ng::Value::String(key.clone()), value);
+    }
+    serde_yaml_ng::to_string(&mapping).map_err(|e| Error(e.to_string()))
 }
 
 #[cfg(test)]
@@ -166,7 +212,10 @@ mod tests {
         let out = extract(&full, &["a".to_string()]).unwrap();
         assert_eq!(out["tags"], json!([{"name": "a"}]));
         assert!(out["paths"]["/a"]["put"].is_null() && out["paths"]["/b"].is_null());
-        assert_eq!(out["paths"]["/a"]["parameters"], full["paths"]["/a"]["parameters"]);
+        assert_eq!(
+            out["paths"]["/a"]["parameters"],
+            full["paths"]["/a"]["parameters"]
+        );
         let schemas = out["components"]["schemas"].as_object().unwrap();
         assert_eq!(schemas.keys().collect::<Vec<_>>(), ["S", "T"]);
         assert!(out["components"]["parameters"]["P"].is_object());
@@ -180,6 +229,9 @@ mod tests {
             "paths": {"/a": {"get": {"operationId": "a", "responses": {"200": {"$ref": "#/components/responses/Gone"}}}}},
         });
         let err = extract(&full, &["a".to_string()]).unwrap_err().0;
-        assert!(err.contains("/paths/~1a/get/responses/200") && err.contains("resolves to nothing"), "{err}");
+        assert!(
+            err.contains("/paths/~1a/get/responses/200") && err.contains("resolves to nothing"),
+            "{err}"
+        );
     }
 }

@@ -28,6 +28,7 @@ pub(crate) fn customer_id(
 ) -> Result<types::AidCustomersCidChangeCustomerIdPostCustomerId, Error> {
     let field = "customer_id";
     check_length(field, value)?;
+    check_path_segment(field, value)?;
     types::AidCustomersCidChangeCustomerIdPostCustomerId::try_from(value)
         .map_err(|e| Error::invalid(field, e.to_string()))
 }
@@ -55,6 +56,7 @@ pub(crate) fn username(
 ) -> Result<types::AidAuthUsersUsernameChangeUsernamePostUsername, Error> {
     let field = "username";
     check_length(field, value)?;
+    check_path_segment(field, value)?;
     types::AidAuthUsersUsernameChangeUsernamePostUsername::try_from(value)
         .map_err(|e| Error::invalid(field, e.to_string()))
 }
@@ -66,6 +68,27 @@ pub(crate) fn new_username(value: &str) -> Result<types::UsernameUpdate, Error> 
     let username = types::UsernameUpdateUsername::try_from(value)
         .map_err(|e| Error::invalid(field, e.to_string()))?;
     Ok(types::UsernameUpdate { username })
+}
+
+/// An id sent as a URL path segment must arrive as that one segment.
+///
+/// The generated code percent-encodes `/`, `?`, `#` and `%`, but URL parsing (WHATWG, as
+/// in reqwest) still removes `.` and `..` segments (even as `%2e`) and reads `\` as `/`
+/// in `http(s)` URLs: such an id would reach a different path, so it is refused here.
+fn check_path_segment(field: &'static str, value: &str) -> Result<(), Error> {
+    if value == "." || value == ".." {
+        return Err(Error::invalid(
+            field,
+            "must not be \".\" or \"..\" (a URL cannot carry it as a path segment)",
+        ));
+    }
+    if value.contains('\\') {
+        return Err(Error::invalid(
+            field,
+            "must not contain a backslash (URLs read it as a path separator)",
+        ));
+    }
+    Ok(())
 }
 
 /// 1 to 255 characters (JSON Schema counts characters, not bytes).

@@ -22,6 +22,8 @@
 
 mod client;
 mod error;
+#[cfg(feature = "fake")]
+pub mod fake;
 pub mod generated;
 mod hooks;
 mod token;
@@ -33,4 +35,4 @@ pub use client::{
 pub use error::{Error, TokenError};
 pub use generated::types;
 pub use hooks::Inner;
-pub use validate::MAX_ID_CHARS;
+pub use validate::{MAX_ID_CHARS, validate_change_customer_id, validate_change_username};

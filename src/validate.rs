@@ -102,3 +102,35 @@ fn check_length(field: &'static str, value: &str) -> Result<(), Error> {
     }
     Ok(())
 }
+
+/// Checks the arguments of [`Dintero::change_customer_id`](crate::Dintero::change_customer_id)
+/// exactly as the client does before sending anything, without a client or credentials
+/// (for dry runs).
+///
+/// ```
+/// use dintero_client::{Error, validate_change_customer_id};
+///
+/// assert!(validate_change_customer_id("crm-17", "crm-2024-17").is_ok());
+/// let err = validate_change_customer_id("crm-17", "crm-2024-17 ").unwrap_err();
+/// assert!(matches!(err, Error::InvalidInput { field: "new_customer_id", .. }));
+/// ```
+pub fn validate_change_customer_id(customer_id: &str, new_customer_id: &str) -> Result<(), Error> {
+    self::customer_id(customer_id)?;
+    self::new_customer_id(new_customer_id)?;
+    Ok(())
+}
+
+/// Checks the arguments of [`Dintero::change_username`](crate::Dintero::change_username)
+/// exactly as the client does before sending anything (for dry runs).
+///
+/// ```
+/// use dintero_client::validate_change_username;
+///
+/// assert!(validate_change_username("old@example.com", "new@example.com").is_ok());
+/// assert!(validate_change_username("old@example.com", "").is_err());
+/// ```
+pub fn validate_change_username(username: &str, new_username: &str) -> Result<(), Error> {
+    self::username(username)?;
+    self::new_username(new_username)?;
+    Ok(())
+}

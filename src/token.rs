@@ -32,7 +32,11 @@ impl Token {
     pub(crate) fn new(secret: SecretString, issued: Instant, lifetime: Duration) -> Self {
         Self {
             secret,
-            refresh_at: issued + lifetime - refresh_margin(lifetime),
+            // `expires_in` comes from the server: an absurd one (say `i64::MAX` seconds)
+            // must not overflow `Instant` and panic; treat it as "never stale" instead.
+            refresh_at: issued
+                .checked_add(lifetime - refresh_margin(lifetime))
+                .unwrap_or_else(|| issued + Duration::from_secs(100 * 365 * 24 * 3600)),
         }
     }
 

@@ -1,0 +1,471 @@
+//! Issue 3 (ergonomic client): client-credentials tokens over real HTTP. Basic credentials go
+//! to the token endpoint only; one token serves many calls and many concurrent first calls;
+//! it is refreshed ahead of expiry and after a 401; the token endpoint is retried on 429 and
+//! 5xx within bounds and not at all on 400/401/403; a bearer-token client never asks for one.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use dintero_client::Error;
+use httpmock::prelude::*;
+use httpmock::{Mock, MockServer};
+use serde_json::json;
+
+/// An operation mock that only answers requests carrying `Bearer {token}`.
+async fn op_with_token<'a>(server: &'a MockServer, token: &str, status: u16) -> Mock<'a> {
+    let auth = format!("Bearer {token}");
+    server
+        .mock_async(move |when, then| {
+            when.method(POST)
+                .path(customer_path("old"))
+                .header("authorization", auth)
+                .json_body(json!({"customer_id": "new"}));
+            if status == 200 {
+                then.status(200)
+                    .header("content-type", "application/json")
+                    .body(SEED_CUSTOMER);
+            } else {
+                then.status(status)
+                    .header("content-type", "application/json")
+                    .json_body(error_body(status));
+            }
+        })
+        .await
+}
+
+/// A token endpoint answering `status` with Dintero's error body.
+async fn token_error_mock<'a>(
+    server: &'a MockServer,
+    status: u16,
+    retry_after: Option<&str>,
+    limit: Option<usize>,
+) -> Mock<'a> {
+    let retry_after = retry_after.map(str::to_string);
+    server
+        .mock_async(move |when, then| {
+            when.method(POST).path(TOKEN_PATH);
+            let mut then = then
+                .status(status)
+                .header("content-type", "application/json")
+                .json_body(error_body(status));
+            if let Some(seconds) = retry_after {
+                then = then.header("retry-after", seconds);
+            }
+            if let Some(n) = limit {
+                then.up_to_n_times(n);
+            }
+        })
+        .await
+}
+
+#[tokio::test]
+async fn basic_credentials_go_to_the_token_endpoint_only() {
+    let server = MockServer::start_async().await;
+    // Registered first, so they would win: any Basic header off the token endpoint, any
+    // Bearer header on it, or a secret anywhere in a body.
+    let basic_elsewhere = server
+        .mock_async(|when, then| {
+            when.path_excludes("/auth/token")
+                .header_prefix("authorization", "Basic");
+            then.status(599);
+        })
+        .await;
+    let bearer_on_token = server
+        .mock_async(|when, then| {
+            when.path(TOKEN_PATH)
+                .header_prefix("authorization", "Bearer");
+            then.status(599);
+        })
+        .await;
+    let secret_in_body = server
+        .mock_async(|when, then| {
+            when.body_includes(CLIENT_SECRET);
+            then.status(599);
+        })
+        .await;
+    let token = token_mock(&server, "tok-1", 3600).await;
+    let op = op_with_token(&server, "tok-1", 200).await;
+    let user = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(username_path("old"))
+                .header("authorization", "Bearer tok-1");
+            then.status(200)
+                .header("content-type", "application/json")
+                .body(SEED_AUTH_USER);
+        })
+        .await;
+    let stray = catch_all(&server).await;
+
+    let client = client(&server);
+    client.change_customer_id("old", "new").await.expect("call");
+    client.change_username("old", "new").await.expect("call");
+
+    token.assert_calls_async(1).await;
+    op.assert_calls_async(1).await;
+    user.assert_calls_async(1).await;
+    basic_elsewhere.assert_calls_async(0).await;
+    bearer_on_token.assert_calls_async(0).await;
+    secret_in_body.assert_calls_async(0).await;
+    stray.assert_calls_async(0).await;
+}
+
+#[tokio::test]
+async fn one_token_serves_many_calls() {
+    let server = MockServer::start_async().await;
+    let token = token_mock(&server, "tok-1", 3600).await;
+    let op = op_with_token(&server, "tok-1", 200).await;
+    let client = client(&server);
+    for _ in 0..5 {
+        client.change_customer_id("old", "new").await.expect("call");
+    }
+    // Clones share the cache.
+    let clone = client.clone();
+    clone.change_customer_id("old", "new").await.expect("call");
+    token.assert_calls_async(1).await;
+    op.assert_calls_async(6).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_first_calls_share_one_token_request() {
+    let server = MockServer::start_async().await;
+    let token = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(TOKEN_PATH)
+                .header("authorization", format!("Basic {BASIC_CREDENTIALS}"));
+            // Slow enough that every caller arrives while the one fetch is in flight.
+            then.status(200)
+                .header("content-type", "application/json")
+                .delay(Duration::from_millis(500))
+                .json_body(json!({
+                    "access_token": "tok-shared",
+                    "token_type": "Bearer",
+                    "expires_in": 3600
+                }));
+        })
+        .await;
+    let op = op_with_token(&server, "tok-shared", 200).await;
+    let client = client(&server);
+
+    let tasks: Vec<_> = (0..100)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.change_customer_id("old", "new").await })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("task").expect("call");
+    }
+    token.assert_calls_async(1).await;
+    op.assert_calls_async(100).await;
+}
+
+#[tokio::test]
+async fn token_is_refreshed_ahead_of_expiry() {
+    let server = MockServer::start_async().await;
+    // A 4 s token: the refresh margin is a quarter of the lifetime, so it counts as stale
+    // 3 s after it was requested.
+    let token = token_mock(&server, "tok-short", 4).await;
+    let op = op_with_token(&server, "tok-short", 200).await;
+    let client = client(&server);
+
+    let requested = Instant::now();
+    client
+        .change_customer_id("old", "new")
+        .await
+        .expect("first");
+    client
+        .change_customer_id("old", "new")
+        .await
+        .expect("second");
+    let elapsed = requested.elapsed();
+    assert!(
+        elapsed < Duration::from_millis(2500),
+        "machine too slow for this test: two calls took {elapsed:?}"
+    );
+    token.assert_calls_async(1).await;
+
+    tokio::time::sleep(Duration::from_millis(3300).saturating_sub(requested.elapsed())).await;
+    client
+        .change_customer_id("old", "new")
+        .await
+        .expect("third");
+    token.assert_calls_async(2).await;
+    op.assert_calls_async(3).await;
+}
+
+#[tokio::test]
+async fn token_without_lifetime_is_fetched_for_every_call() {
+    let server = MockServer::start_async().await;
+    let token = token_mock(&server, "tok-zero", 0).await;
+    let op = op_with_token(&server, "tok-zero", 200).await;
+    let client = client(&server);
+    for _ in 0..3 {
+        client.change_customer_id("old", "new").await.expect("call");
+    }
+    token.assert_calls_async(3).await;
+    op.assert_calls_async(3).await;
+}
+
+/// A token endpoint that claims an absurd lifetime must not crash the client.
+#[tokio::test]
+async fn absurd_token_lifetime_does_not_panic() {
+    let server = MockServer::start_async().await;
+    let token = server
+        .mock_async(|when, then| {
+            when.method(POST).path(TOKEN_PATH);
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(json!({
+                    "access_token": "tok-forever",
+                    "token_type": "Bearer",
+                    "expires_in": i64::MAX
+                }));
+        })
+        .await;
+    let op = op_with_token(&server, "tok-forever", 200).await;
+    let client = client(&server);
+    client
+        .change_customer_id("old", "new")
+        .await
+        .expect("first");
+    client
+        .change_customer_id("old", "new")
+        .await
+        .expect("second");
+    token.assert_calls_async(1).await;
+    op.assert_calls_async(2).await;
+}
+
+#[tokio::test]
+async fn a_401_drops_the_token_and_retries_once_with_a_new_one() {
+    let server = MockServer::start_async().await;
+    let first = token_mock(&server, "tok-revoked", 3600).await;
+    first.up_to_n_times_async(1).await;
+    let second = token_mock(&server, "tok-fresh", 3600).await;
+    let rejected = op_with_token(&server, "tok-revoked", 401).await;
+    let accepted = op_with_token(&server, "tok-fresh", 200).await;
+    let client = client(&server);
+
+    let customer = client
+        .change_customer_id("old", "new")
+        .await
+        .expect("retried");
+    assert_eq!(customer.customer_id, "<string>");
+    first.assert_calls_async(1).await;
+    second.assert_calls_async(1).await;
+    rejected.assert_calls_async(1).await;
+    accepted.assert_calls_async(1).await;
+
+    // The fresh token is cached for later calls.
+    client
+        .change_customer_id("old", "new")
+        .await
+        .expect("cached");
+    second.assert_calls_async(1).await;
+    accepted.assert_calls_async(2).await;
+}
+
+#[tokio::test]
+async fn a_second_401_is_returned() {
+    let server = MockServer::start_async().await;
+    let first = token_mock(&server, "tok-a", 3600).await;
+    first.up_to_n_times_async(1).await;
+    let second = token_mock(&server, "tok-b", 3600).await;
+    let rejected_a = op_with_token(&server, "tok-a", 401).await;
+    let rejected_b = op_with_token(&server, "tok-b", 401).await;
+    let client = client(&server);
+
+    match client.change_customer_id("old", "new").await {
+        Err(Error::Api { status, body }) => {
+            assert_eq!(status, 401);
+            assert_eq!(body.error.message, "message for 401");
+            assert_eq!(body.error.code.as_deref(), Some("code_401"));
+        }
+        other => panic!("expected Error::Api 401, got {other:?}"),
+    }
+    // Exactly one refresh and one retry.
+    first.assert_calls_async(1).await;
+    second.assert_calls_async(1).await;
+    rejected_a.assert_calls_async(1).await;
+    rejected_b.assert_calls_async(1).await;
+}
+
+#[tokio::test]
+async fn a_bearer_token_client_never_asks_for_a_token() {
+    let server = MockServer::start_async().await;
+    let token = token_mock(&server, "tok-unused", 3600).await;
+    let token_any = server
+        .mock_async(|when, then| {
+            when.path(TOKEN_PATH);
+            then.status(599);
+        })
+        .await;
+    let ok = op_with_token(&server, STATIC_TOKEN, 200).await;
+    let client = bearer_client(&server);
+    client.change_customer_id("old", "new").await.expect("ok");
+    ok.assert_calls_async(1).await;
+    ok.delete_async().await;
+
+    let rejected = op_with_token(&server, STATIC_TOKEN, 401).await;
+    match client.change_customer_id("old", "new").await {
+        Err(Error::Api { status: 401, body }) => {
+            assert_eq!(body.error.message, "message for 401")
+        }
+        other => panic!("expected Error::Api 401, got {other:?}"),
+    }
+    rejected.assert_calls_async(1).await;
+    token.assert_calls_async(0).await;
+    token_any.assert_calls_async(0).await;
+}
+
+#[tokio::test]
+async fn token_429_waits_for_retry_after_then_succeeds() {
+    let server = MockServer::start_async().await;
+    let limited = token_error_mock(&server, 429, Some("1"), Some(1)).await;
+    let token = token_mock(&server, "tok-after-wait", 3600).await;
+    let op = op_with_token(&server, "tok-after-wait", 200).await;
+    let client = client(&server);
+
+    let started = Instant::now();
+    client
+        .change_customer_id("old", "new")
+        .await
+        .expect("after 429");
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed >= Duration::from_millis(950),
+        "Retry-After: 1 not honoured: {elapsed:?}"
+    );
+    assert!(elapsed < CEILING + Duration::from_secs(1), "{elapsed:?}");
+    limited.assert_calls_async(1).await;
+    token.assert_calls_async(1).await;
+    op.assert_calls_async(1).await;
+}
+
+#[tokio::test]
+async fn token_429_with_a_too_long_retry_after_fails_at_once() {
+    let server = MockServer::start_async().await;
+    let limited = token_error_mock(&server, 429, Some("3600"), None).await;
+    let op = op_with_token(&server, "never", 200).await;
+    let client = client(&server);
+    let started = Instant::now();
+    match client.change_customer_id("old", "new").await {
+        Err(Error::Token(e)) => {
+            assert_eq!(e.status(), Some(429));
+            assert_eq!(e.message(), "message for 429");
+        }
+        other => panic!("expected Error::Token 429, got {other:?}"),
+    }
+    assert!(started.elapsed() < CEILING);
+    limited.assert_calls_async(1).await;
+    op.assert_calls_async(0).await;
+}
+
+#[tokio::test]
+async fn token_5xx_is_retried_a_bounded_number_of_times() {
+    let server = MockServer::start_async().await;
+    let failing = token_error_mock(&server, 500, None, None).await;
+    let op = op_with_token(&server, "never", 200).await;
+    let client = client(&server);
+
+    let started = Instant::now();
+    let err = client.change_customer_id("old", "new").await.unwrap_err();
+    let elapsed = started.elapsed();
+    match &err {
+        Error::Token(e) => {
+            assert_eq!(e.status(), Some(500));
+            assert_eq!(e.code(), Some("code_500"));
+            assert_eq!(e.message(), "message for 500");
+        }
+        other => panic!("expected Error::Token 500, got {other:?}"),
+    }
+    assert_eq!(err.status(), Some(500));
+    // token_retries = 3: four requests, with backoff 100 + 200 + 400 ms between them.
+    failing.assert_calls_async(4).await;
+    op.assert_calls_async(0).await;
+    assert!(
+        elapsed >= Duration::from_millis(650),
+        "no backoff: {elapsed:?}"
+    );
+    assert!(elapsed < CEILING, "{elapsed:?}");
+}
+
+#[tokio::test]
+async fn token_5xx_then_success_recovers() {
+    let server = MockServer::start_async().await;
+    let failing = server
+        .mock_async(|when, then| {
+            when.path(TOKEN_PATH);
+            then.status(503)
+                .header("content-type", "text/html")
+                .body("<html>busy</html>")
+                .up_to_n_times(2);
+        })
+        .await;
+    let token = token_mock(&server, "tok-late", 3600).await;
+    let op = op_with_token(&server, "tok-late", 200).await;
+    client(&server)
+        .change_customer_id("old", "new")
+        .await
+        .expect("third attempt succeeds");
+    failing.assert_calls_async(2).await;
+    token.assert_calls_async(1).await;
+    op.assert_calls_async(1).await;
+}
+
+#[tokio::test]
+async fn token_4xx_fails_at_once_with_dintero_message() {
+    let server = MockServer::start_async().await;
+    for (status, message) in [
+        (400u16, "grant_type is required"),
+        (401, "Unauthorized: invalid client credentials"),
+        (403, "client is not allowed to use this account"),
+    ] {
+        let token = server
+            .mock_async(|when, then| {
+                when.method(POST).path(TOKEN_PATH);
+                then.status(status)
+                    .header("content-type", "application/json")
+                    .json_body(json!({"error": {"message": message}}));
+            })
+            .await;
+        let client = client(&server);
+        for call in 0..2 {
+            match client.change_username("old", "new").await {
+                Err(Error::Token(e)) => {
+                    assert_eq!(e.status(), Some(status));
+                    assert_eq!(e.message(), message);
+                    assert_eq!(e.code(), None);
+                }
+                other => panic!("{status}: expected Error::Token, got {other:?}"),
+            }
+            // Not retried within a call; a failure is not cached: the next call asks again.
+            token.assert_calls_async(call + 1).await;
+        }
+        token.delete_async().await;
+    }
+}
+
+#[tokio::test]
+async fn a_failed_token_request_does_not_poison_later_calls() {
+    let server = MockServer::start_async().await;
+    let refused = token_error_mock(&server, 401, None, Some(1)).await;
+    let token = token_mock(&server, "tok-ok", 3600).await;
+    let op = op_with_token(&server, "tok-ok", 200).await;
+    let client = client(&server);
+    assert!(matches!(
+        client.change_customer_id("old", "new").await,
+        Err(Error::Token(_))
+    ));
+    client
+        .change_customer_id("old", "new")
+        .await
+        .expect("recovers");
+    refused.assert_calls_async(1).await;
+    token.assert_calls_async(1).await;
+    op.assert_calls_async(1).await;
+}

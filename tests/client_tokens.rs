@@ -469,3 +469,51 @@ async fn a_failed_token_request_does_not_poison_later_calls() {
     token.assert_calls_async(1).await;
     op.assert_calls_async(1).await;
 }
+
+#[tokio::test]
+async fn a_401_whose_refresh_fails_is_a_token_error() {
+    let server = MockServer::start_async().await;
+    let first = token_mock(&server, "tok-revoked", 3600).await;
+    first.up_to_n_times_async(1).await;
+    let refused = token_error_mock(&server, 403, None, None).await;
+    let rejected = op_with_token(&server, "tok-revoked", 401).await;
+    match client(&server).change_customer_id("old", "new").await {
+        Err(Error::Token(e)) => {
+            assert_eq!(e.status(), Some(403));
+            assert_eq!(e.message(), "message for 403");
+        }
+        other => panic!("expected Error::Token 403, got {other:?}"),
+    }
+    first.assert_calls_async(1).await;
+    refused.assert_calls_async(1).await;
+    rejected.assert_calls_async(1).await;
+}
+
+/// The raw client runs through the same hooks: bearer token, 401 refresh and retry.
+#[tokio::test]
+async fn the_raw_client_refreshes_after_a_401_too() {
+    use dintero_client::types;
+    let server = MockServer::start_async().await;
+    let first = token_mock(&server, "tok-revoked", 3600).await;
+    first.up_to_n_times_async(1).await;
+    let second = token_mock(&server, "tok-fresh", 3600).await;
+    let rejected = op_with_token(&server, "tok-revoked", 401).await;
+    let accepted = op_with_token(&server, "tok-fresh", 200).await;
+    let client = client(&server);
+    let response = client
+        .raw()
+        .aid_customers_cid_change_customer_id_post(
+            &types::AccountId::try_from(AID).unwrap(),
+            &types::AidCustomersCidChangeCustomerIdPostCustomerId::try_from("old").unwrap(),
+            &types::CustomerIdUpdate {
+                customer_id: Some(types::CustomerIdUpdateCustomerId::try_from("new").unwrap()),
+            },
+        )
+        .await
+        .expect("retried with a fresh token");
+    assert_eq!(response.status(), 200);
+    first.assert_calls_async(1).await;
+    second.assert_calls_async(1).await;
+    rejected.assert_calls_async(1).await;
+    accepted.assert_calls_async(1).await;
+}

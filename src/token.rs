@@ -109,10 +109,12 @@ impl TokenCache {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Token, TokenError>>,
     {
+        // Read the counter before looking at the cache: a fetch that completes in between
+        // then shows up as a changed counter, and we take its token instead of fetching.
+        let seen = self.fetches.load(Ordering::Acquire);
         if let Some(token) = self.cached() {
             return Ok(token);
         }
-        let seen = self.fetches.load(Ordering::Acquire);
         let mut last_error = self.refresh.lock().await;
         if self.fetches.load(Ordering::Acquire) != seen {
             // Someone fetched while we queued: share their token, or their failure.

@@ -20,8 +20,9 @@
 //! [`types::Customer`], [`types::AuthUser`], [`types::ErrorResponse`]); every error has
 //! Dintero's body `{"error": {"message", "code", "errors"}}`.
 //!
-//! Fault switches make the unhappy paths testable: [`fail_token_requests`]
-//! (FakeDintero::fail_token_requests), [`set_latency`](FakeDintero::set_latency),
+//! Fault switches make the unhappy paths testable:
+//! [`fail_token_requests`](FakeDintero::fail_token_requests),
+//! [`set_latency`](FakeDintero::set_latency),
 //! [`drop_requests`](FakeDintero::drop_requests) and
 //! [`drop_responses`](FakeDintero::drop_responses).
 

@@ -90,7 +90,7 @@ async fn execute(cli: &Cli, options: &Options) -> Result<u8, String> {
         );
     }
     if pending.is_empty() {
-        println!(
+        out!(
             "Nothing to do: all {} rows are done (results in {}).",
             rows.len(),
             options.results.display()
@@ -118,7 +118,7 @@ async fn execute(cli: &Cli, options: &Options) -> Result<u8, String> {
     .await?;
     progress.finish_and_clear();
 
-    println!(
+    out!(
         "{} rows: {} changed, {} already done, {} failed{}; results in {}",
         rows.len(),
         tally.ok,
@@ -244,7 +244,7 @@ fn dry_run(kind: Kind, rows: &[Row]) -> u8 {
     for row in rows {
         if let Err(e) = kind.validate(&row.old, &row.new) {
             invalid += 1;
-            println!("row {}: {e}", row.row);
+            out!("row {}: {e}", row.row);
         }
     }
     // Rows run concurrently: an id that is both a current and a new id makes the outcome
@@ -267,10 +267,10 @@ fn dry_run(kind: Kind, rows: &[Row]) -> u8 {
         ),
     ] {
         if count > 0 {
-            println!("warning: {count} {what}");
+            out!("warning: {count} {what}");
         }
     }
-    println!(
+    out!(
         "dry run: {} rows, {} valid, {invalid} invalid; nothing was sent",
         rows.len(),
         rows.len() - invalid

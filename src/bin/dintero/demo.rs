@@ -21,7 +21,7 @@ async fn steps() -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot start the embedded fake: {e}"))?;
     fake.seed_demo();
-    println!(
+    out!(
         "Embedded fake Dintero at {} (account {DEMO_ACCOUNT_ID}, demo data).",
         fake.base_url()
     );
@@ -32,12 +32,10 @@ async fn steps() -> Result<(), String> {
         .client_credentials(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
         .build()
         .map_err(|e| e.to_string())?;
-    println!(
-        "Client for account {DEMO_ACCOUNT_ID}, client id {DEMO_CLIENT_ID} (secret not shown)."
-    );
+    out!("Client for account {DEMO_ACCOUNT_ID}, client id {DEMO_CLIENT_ID} (secret not shown).");
     let mut seen = 0;
 
-    println!("\n1. Change a customer's customer_id: crm-17 -> crm-2024-17");
+    out!("\n1. Change a customer's customer_id: crm-17 -> crm-2024-17");
     let customer = client
         .change_customer_id("crm-17", "crm-2024-17")
         .await
@@ -51,52 +49,54 @@ async fn steps() -> Result<(), String> {
     .flatten()
     .collect::<Vec<_>>()
     .join(" ");
-    println!(
+    out!(
         "   ok: customer {} ({name}) now has customer_id {:?}",
         short(customer.id.map(|id| id.to_string())),
         customer.customer_id
     );
     for (key, entry) in &customer.metadata {
-        println!(
+        out!(
             "   metadata {key}: old {}, new {}, by {}",
-            entry["old"], entry["new"], entry["created_by"]
+            entry["old"],
+            entry["new"],
+            entry["created_by"]
         );
     }
 
-    println!("\n2. Change a user's username: kari@example.com -> kari.nordmann@example.com");
+    out!("\n2. Change a user's username: kari@example.com -> kari.nordmann@example.com");
     let user = client
         .change_username("kari@example.com", "kari.nordmann@example.com")
         .await
         .map_err(|e| format!("change_username failed: {e}"))?;
     show_requests(&fake, &mut seen);
-    println!(
+    out!(
         "   ok: user {} now has username {:?} (the cached token was reused)",
         short(user.id.map(|id| id.to_string())),
         user.username
     );
 
-    println!("\n3. A validation error: new customer_id \"crm-2024-18 \" (trailing space)");
+    out!("\n3. A validation error: new customer_id \"crm-2024-18 \" (trailing space)");
     match client.change_customer_id("crm-18", "crm-2024-18 ").await {
         Err(e @ Error::InvalidInput { .. }) => {
-            println!("   error: {e}");
+            out!("   error: {e}");
             let sent = fake.requests().len() - seen;
-            println!("   nothing was sent ({sent} new requests)");
+            out!("   nothing was sent ({sent} new requests)");
         }
         Err(e) => return Err(format!("expected a validation error, got: {e}")),
         Ok(_) => return Err("expected a validation error, but the change went through".into()),
     }
 
-    println!("\n4. An error from Dintero: the customer crm-17 no longer exists");
+    out!("\n4. An error from Dintero: the customer crm-17 no longer exists");
     match client.change_customer_id("crm-17", "crm-2024-99").await {
         Err(e @ Error::Api { .. }) => {
             show_requests(&fake, &mut seen);
-            println!("   error: {e}");
+            out!("   error: {e}");
         }
         Err(e) => return Err(format!("expected a 404, got: {e}")),
         Ok(_) => return Err("expected a 404, but the change went through".into()),
     }
 
-    println!(
+    out!(
         "\nDone. Against your own account: set DINTERO_ACCOUNT_ID, DINTERO_CLIENT_ID and \
          DINTERO_CLIENT_SECRET, then run `dintero customer change-id OLD NEW`."
     );
@@ -107,7 +107,7 @@ async fn steps() -> Result<(), String> {
 fn show_requests(fake: &FakeDintero, seen: &mut usize) {
     let requests = fake.requests();
     for request in &requests[*seen..] {
-        println!("   -> {:<70} {}", describe(request), request.status);
+        out!("   -> {:<70} {}", describe(request), request.status);
     }
     *seen = requests.len();
 }

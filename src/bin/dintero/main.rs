@@ -1,6 +1,14 @@
 //! `dintero`: change Dintero customer ids and usernames from a terminal, one at a time or
 //! in bulk from a CSV file, against the real API or an embedded fake.
 
+/// `println!` that ignores a closed stdout (`dintero demo | head`) instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 mod bulk;
 mod demo;
 
@@ -267,7 +275,7 @@ async fn single(cli: &Cli, kind: Kind, old: &str, new: &str, args: &ChangeArgs) 
         return EXIT_FAILED;
     }
     if args.dry_run {
-        println!("dry run: the change is valid; nothing was sent");
+        out!("dry run: the change is valid; nothing was sent");
         return 0;
     }
     let (client, _fake) = match connect(cli, kind, &[old]).await {
@@ -279,7 +287,7 @@ async fn single(cli: &Cli, kind: Kind, old: &str, new: &str, args: &ChangeArgs) 
     };
     match kind.apply(&client, old, new).await {
         Ok(object) if args.json => {
-            println!(
+            out!(
                 "{}",
                 serde_json::to_string_pretty(&object).unwrap_or_default()
             );
@@ -287,7 +295,7 @@ async fn single(cli: &Cli, kind: Kind, old: &str, new: &str, args: &ChangeArgs) 
         }
         Ok(object) => {
             let id = object["id"].as_str().unwrap_or("?");
-            println!("changed {}: {old} -> {new} (id {id})", kind.noun());
+            out!("changed {}: {old} -> {new} (id {id})", kind.noun());
             0
         }
         Err(e) => {

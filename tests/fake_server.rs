@@ -391,7 +391,9 @@ async fn the_fake_validates_requests_the_client_would_refuse() {
     assert_eq!(body.error.errors[0]["field"], "customer_id");
     assert_eq!(body.error.errors[0]["in"], "body");
     assert!(
-        body.error.message.contains("leading spaces"),
+        body.error
+            .message
+            .contains("leading or trailing whitespace"),
         "{}",
         body.error.message
     );

@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 
 use super::Operation;
 use super::state::{AUDIENCE_BASE, ApiError, Shared, State as FakeState};
-use crate::types;
+use crate::{types, validate};
 
 pub(crate) fn router(shared: Shared) -> Router {
     Router::new()
@@ -151,15 +151,7 @@ async fn change_customer_id(
             Some(Value::String(s)) => s.as_str(),
             Some(_) => return Err(ApiError::invalid("body", "customer_id", "must be a string")),
         };
-        types::CustomerIdUpdateCustomerId::try_from(new)
-            .map_err(|e| ApiError::invalid("body", "customer_id", e.to_string()))?;
-        if new.starts_with(char::is_whitespace) || new.ends_with(char::is_whitespace) {
-            return Err(ApiError::invalid(
-                "body",
-                "customer_id",
-                "must not have trailing or leading spaces",
-            ));
-        }
+        check_body_id("customer_id", validate::new_customer_id, new)?;
         state.change_customer_id(&aid, &client_id, &old, new)
     })
 }
@@ -185,8 +177,7 @@ async fn change_username(
             Some(Value::String(s)) => s.as_str(),
             Some(_) => return Err(ApiError::invalid("body", "username", "must be a string")),
         };
-        types::UsernameUpdateUsername::try_from(new)
-            .map_err(|e| ApiError::invalid("body", "username", e.to_string()))?;
+        check_body_id("username", validate::new_username, new)?;
         state.change_username(&aid, &old, new)
     })
 }
@@ -229,6 +220,19 @@ fn path_error(rejection: PathRejection) -> ApiError {
         "BAD_REQUEST",
         format!("invalid path: {}", rejection.body_text()),
     )
+}
+
+/// A new id in the body, checked by the same rules the client applies before sending
+/// (one place per kind of id), answered as Dintero's 400 on that body field.
+fn check_body_id<T>(
+    field: &'static str,
+    rules: fn(&str) -> Result<T, crate::Error>,
+    value: &str,
+) -> Result<(), ApiError> {
+    rules(value).map(|_| ()).map_err(|e| match e {
+        crate::Error::InvalidInput { reason, .. } => ApiError::invalid("body", field, reason),
+        other => ApiError::invalid("body", field, other.to_string()),
+    })
 }
 
 fn check_account_id(aid: &str) -> Result<(), ApiError> {

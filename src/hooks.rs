@@ -198,7 +198,7 @@ impl Client {
     }
 
     /// A fresh token: the cached one, or one fetched now (once for all concurrent callers).
-    async fn token(&self) -> Result<Arc<Token>, TokenError> {
+    pub(crate) async fn token(&self) -> Result<Arc<Token>, TokenError> {
         match &self.shared().auth {
             Auth::Bearer(token) => Ok(token.clone()),
             Auth::ClientCredentials { cache, .. } => cache.get(|| self.fetch_token()).await,

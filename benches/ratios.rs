@@ -135,6 +135,18 @@ fn main() {
         run(&rt, v, 64, 2, &raw, &client);
     }
 
+    // Profiling aid: `BENCH_ONLY=<0..3>` runs one variant at concurrency 64 and exits.
+    if let Ok(only) = std::env::var("BENCH_ONLY") {
+        let v: usize = only.parse().expect("BENCH_ONLY=0..3");
+        let (lat, wall) = run(&rt, v, 64, per_task_64 * rounds * 4, &raw, &client);
+        println!(
+            "{}: {:.0} calls/s",
+            NAMES[v],
+            lat.len() as f64 / wall.as_secs_f64()
+        );
+        return;
+    }
+
     let mut c1: [Samples; N] = Default::default();
     let mut c64: [Samples; N] = Default::default();
     for round in 0..rounds {

@@ -65,8 +65,8 @@ impl Dintero {
     /// Changes a customer's `customer_id` and returns the updated customer.
     ///
     /// Both ids are validated first (1 to 255 characters; the new one without leading or
-    /// trailing whitespace); an invalid one is an [`Error::InvalidInput`] and nothing is
-    /// sent. Never retried once it may have reached Dintero, except once after a 401 with
+    /// trailing whitespace; the current one, a URL path segment, neither `.` nor `..` and
+    /// without `\`); an invalid one is an [`Error::InvalidInput`] and nothing is sent. Never retried once it may have reached Dintero, except once after a 401 with
     /// a fresh token.
     ///
     /// ```no_run
@@ -92,7 +92,8 @@ impl Dintero {
 
     /// Changes an auth user's `username` and returns the updated user.
     ///
-    /// Both usernames must be 1 to 255 characters; an invalid one is an
+    /// Both usernames must be 1 to 255 characters, and the current one (a URL path
+    /// segment) neither `.` nor `..` and without `\`; an invalid one is an
     /// [`Error::InvalidInput`] and nothing is sent.
     ///
     /// ```no_run

@@ -66,8 +66,9 @@ impl Dintero {
     ///
     /// Both ids are validated first (1 to 255 characters; the new one without leading or
     /// trailing whitespace; the current one, a URL path segment, neither `.` nor `..` and
-    /// without `\`); an invalid one is an [`Error::InvalidInput`] and nothing is sent. Never retried once it may have reached Dintero, except once after a 401 with
-    /// a fresh token.
+    /// without `\`); an invalid one is an [`Error::InvalidInput`] and nothing is sent.
+    /// Never retried once it may have reached Dintero, except once after a 401 with a
+    /// fresh token.
     ///
     /// ```no_run
     /// # async fn run(client: dintero_client::Dintero) -> Result<(), dintero_client::Error> {

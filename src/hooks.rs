@@ -156,7 +156,7 @@ impl ClientHooks<Inner> for Client {
                 report(|w| w.token_error = Some(e));
                 progenitor_client::Error::Custom(message)
             })?;
-            bearer_header(&token)
+            token.header().clone()
         };
         request.headers_mut().insert(AUTHORIZATION, authorization);
         Ok(())
@@ -201,7 +201,11 @@ impl Client {
     pub(crate) async fn token(&self) -> Result<Arc<Token>, TokenError> {
         match &self.shared().auth {
             Auth::Bearer(token) => Ok(token.clone()),
-            Auth::ClientCredentials { cache, .. } => cache.get(|| self.fetch_token()).await,
+            Auth::ClientCredentials { cache, .. } => match cache.cached() {
+                Some(token) => Ok(token),
+                // Boxed: the rare refresh path must not bloat every call's future.
+                None => Box::pin(cache.get(|| self.fetch_token())).await,
+            },
         }
     }
 
@@ -295,14 +299,14 @@ impl Client {
             }
             // The token was revoked or expired early: drop it and try once more.
             if let Some(used) = request.headers().get(AUTHORIZATION) {
-                cache.invalidate_if(|t| bearer_header(t) == used);
+                cache.invalidate_if(|t| t.header() == used);
             }
             match self.token().await {
                 Ok(token) => {
                     tracing::info!("401 with a cached token; retrying once with a fresh one");
                     request
                         .headers_mut()
-                        .insert(AUTHORIZATION, bearer_header(&token));
+                        .insert(AUTHORIZATION, token.header().clone());
                     refreshed = true;
                 }
                 Err(e) => {
@@ -318,15 +322,6 @@ fn clone_json(request: &reqwest::Request) -> reqwest::Request {
     request
         .try_clone()
         .expect("token requests have a JSON body, which can always be cloned")
-}
-
-fn bearer_header(token: &Token) -> HeaderValue {
-    let mut value = HeaderValue::try_from(token.bearer()).unwrap_or_else(|_| {
-        // A token Dintero issued is a JWT (base64url and dots); anything else fails auth.
-        HeaderValue::from_static("Bearer invalid")
-    });
-    value.set_sensitive(true);
-    value
 }
 
 /// Exponential backoff: `base`, `2 * base`, `4 * base`, ...
@@ -349,6 +344,17 @@ async fn capture(
     limit: usize,
 ) -> reqwest::Result<reqwest::Response> {
     let status = response.status();
+    // The hot path: a 200 whose declared length is within the limit passes through as is
+    // (hyper never yields more than Content-Length, and progenitor keeps the bytes of a
+    // 200 it cannot decode). Other answers are read here so the error can keep the body.
+    if status == reqwest::StatusCode::OK
+        && response
+            .content_length()
+            .is_some_and(|len| len <= limit as u64)
+    {
+        report(|w| w.status = Some(status.as_u16()));
+        return Ok(response);
+    }
     let mut body = BytesMut::new();
     let mut over_limit = response
         .content_length()

@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
 use tokio::time::Instant;
 
@@ -19,9 +20,13 @@ use crate::error::TokenError;
 /// Refresh at most this long before expiry (Dintero's own SDKs use 10 minutes).
 const MAX_REFRESH_MARGIN: Duration = Duration::from_secs(600);
 
-/// A bearer token and when to stop using it.
+/// How far ahead "never stale" is: a caller's own token, or an absurd `expires_in`.
+const FAR_FUTURE: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
+/// A bearer token, ready to send, and when to stop using it.
 pub(crate) struct Token {
-    secret: SecretString,
+    /// `Bearer <jwt>`, built once and marked sensitive (redacted by `http`'s Debug).
+    header: HeaderValue,
     /// From here on the token counts as stale and the next caller refreshes it.
     refresh_at: Instant,
 }
@@ -31,31 +36,41 @@ impl Token {
     /// the network round trip only ever shortens what we assume).
     pub(crate) fn new(secret: SecretString, issued: Instant, lifetime: Duration) -> Self {
         Self {
-            secret,
+            header: bearer_header(&secret),
             // `expires_in` comes from the server: an absurd one (say `i64::MAX` seconds)
             // must not overflow `Instant` and panic; treat it as "never stale" instead.
             refresh_at: issued
                 .checked_add(lifetime - refresh_margin(lifetime))
-                .unwrap_or_else(|| issued + Duration::from_secs(100 * 365 * 24 * 3600)),
+                .unwrap_or_else(|| issued + FAR_FUTURE),
         }
     }
 
     /// A token supplied by the caller, used as is and never refreshed.
     pub(crate) fn fixed(secret: SecretString) -> Self {
         Self {
-            secret,
-            refresh_at: Instant::now() + Duration::from_secs(100 * 365 * 24 * 3600),
+            header: bearer_header(&secret),
+            refresh_at: Instant::now() + FAR_FUTURE,
         }
     }
 
-    /// The header value, `Bearer <jwt>`.
-    pub(crate) fn bearer(&self) -> String {
-        format!("Bearer {}", self.secret.expose_secret())
+    /// The `Authorization` header value, `Bearer <jwt>`.
+    pub(crate) fn header(&self) -> &HeaderValue {
+        &self.header
     }
 
     fn is_fresh(&self, now: Instant) -> bool {
         now < self.refresh_at
     }
+}
+
+/// `Bearer <jwt>` as a sensitive header value.
+fn bearer_header(secret: &SecretString) -> HeaderValue {
+    let mut value = HeaderValue::try_from(format!("Bearer {}", secret.expose_secret()))
+        // A JWT is base64url and dots; a token that is not a valid header value cannot be
+        // sent, so send one Dintero will reject with a 401 rather than panic.
+        .unwrap_or_else(|_| HeaderValue::from_static("Bearer invalid"));
+    value.set_sensitive(true);
+    value
 }
 
 impl fmt::Debug for Token {

@@ -143,23 +143,30 @@ impl Dintero {
     }
 
     /// Runs one generated call inside a tracing span and maps its outcome.
-    async fn call<T>(
-        &self,
+    ///
+    /// Not an `async fn`: the generated future is boxed before any wrapper exists, so the
+    /// span, the task-local report and the caller's future each hold a pointer instead of
+    /// their own copy of a ~2 kB state machine (measured: 9.7 kB per call future unboxed,
+    /// copied on every await).
+    fn call<'a, T: 'a>(
+        &'a self,
         operation: &'static str,
         call: impl Future<
             Output = Result<
                 progenitor_client::ResponseValue<T>,
                 generated::Error<types::ErrorResponse>,
             >,
-        >,
-    ) -> Result<T, Error> {
+        > + Send
+        + 'a,
+    ) -> impl Future<Output = Result<T, Error>> + Send + 'a {
+        let call = Box::pin(call);
         let span = tracing::info_span!(
             "dintero",
             operation,
             account = self.account_id(),
             status = tracing::field::Empty,
         );
-        async {
+        async move {
             let (result, wire) = observe(call).await;
             if let Some(status) = wire.status {
                 tracing::Span::current().record("status", status);
@@ -172,7 +179,6 @@ impl Dintero {
             }
         }
         .instrument(span)
-        .await
     }
 }
 
@@ -378,4 +384,25 @@ fn check_base_url(raw: &str, allow_insecure_http: bool) -> Result<String, Error>
         ));
     }
     Ok(url.as_str().trim_end_matches('/').to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every await copies a call's future into its caller: keep it a pointer-sized wrapper
+    /// around the boxed generated call (it was 9.7 kB before `call` boxed it).
+    #[test]
+    fn call_futures_stay_small() {
+        let client = Dintero::builder()
+            .account_id("T12345678")
+            .bearer_token("token")
+            .base_url("http://127.0.0.1:9/v1")
+            .build()
+            .unwrap();
+        let customer = client.change_customer_id("old", "new");
+        let user = client.change_username("old", "new");
+        assert!(size_of_val(&customer) <= 1024, "{}", size_of_val(&customer));
+        assert!(size_of_val(&user) <= 1024, "{}", size_of_val(&user));
+    }
 }

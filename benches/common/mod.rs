@@ -39,12 +39,30 @@ pub fn start_server() -> (Server, tokio::runtime::Runtime) {
 
 /// (a) The baseline: reqwest + serde_json into a hand-written struct, with the same HTTP
 /// client settings as the default `Dintero` client and a fixed bearer token.
+///
+/// Like any correct hand-written client it builds the URL per call and percent-encodes the
+/// customer id as one path segment (an id may hold `/`, `?`, `#`, ...); a constant URL would
+/// measure a client that cannot change more than one customer.
 #[derive(Clone)]
 pub struct Raw {
     http: reqwest::Client,
-    url: String,
+    base: String,
     bearer: String,
 }
+
+/// What a path segment must escape (the WHATWG path-segment set, as progenitor uses).
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'/')
+    .add(b'%');
 
 #[derive(serde::Serialize)]
 struct NewId<'a> {
@@ -62,10 +80,7 @@ impl Raw {
             .unwrap();
         Self {
             http,
-            url: format!(
-                "{}/accounts/{ACCOUNT}/customers/users/old-id/change_customer_id",
-                server.base_url()
-            ),
+            base: server.base_url().to_string(),
             bearer: format!("Bearer {TOKEN}"),
         }
     }
@@ -81,9 +96,14 @@ impl Raw {
     }
 
     async fn send(&self) -> bytes::Bytes {
+        let url = format!(
+            "{}/accounts/{ACCOUNT}/customers/users/{}/change_customer_id",
+            self.base,
+            percent_encoding::utf8_percent_encode("old-id", SEGMENT)
+        );
         let response = self
             .http
-            .post(&self.url)
+            .post(url)
             .header(reqwest::header::AUTHORIZATION, &self.bearer)
             .header(reqwest::header::ACCEPT, "application/json")
             .json(&NewId {

@@ -153,6 +153,15 @@ impl FakeDintero {
         Dintero::builder().base_url(self.base_url())
     }
 
+    /// A client for the demo account, with the demo client credentials (call
+    /// [`seed_demo`](Self::seed_demo) first): the first call fetches a token.
+    pub fn demo_client(&self) -> Result<Dintero, crate::Error> {
+        self.client_builder()
+            .account_id(DEMO_ACCOUNT_ID)
+            .client_credentials(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
+            .build()
+    }
+
     /// Seeds a small demo account: [`DEMO_ACCOUNT_ID`] with the client
     /// [`DEMO_CLIENT_ID`] / [`DEMO_CLIENT_SECRET`], the customers [`DEMO_CUSTOMER_IDS`] and
     /// the users [`DEMO_USERNAMES`].

@@ -2,7 +2,7 @@
 
 use dintero_client::Error;
 use dintero_client::fake::{
-    DEMO_ACCOUNT_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, FakeDintero, Operation, RecordedRequest,
+    DEMO_ACCOUNT_ID, DEMO_CLIENT_ID, FakeDintero, Operation, RecordedRequest,
 };
 
 /// Runs the demo; 0 when every step behaved as shown.
@@ -26,12 +26,7 @@ async fn steps() -> Result<(), String> {
         fake.base_url()
     );
     // The normal client, with client credentials: the first call fetches a token.
-    let client = fake
-        .client_builder()
-        .account_id(DEMO_ACCOUNT_ID)
-        .client_credentials(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
-        .build()
-        .map_err(|e| e.to_string())?;
+    let client = fake.demo_client().map_err(|e| e.to_string())?;
     out!("Client for account {DEMO_ACCOUNT_ID}, client id {DEMO_CLIENT_ID} (secret not shown).");
     let mut seen = 0;
 

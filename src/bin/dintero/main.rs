@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use dintero_client::fake::{DEMO_ACCOUNT_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, FakeDintero};
+use dintero_client::fake::{DEMO_ACCOUNT_ID, FakeDintero};
 use dintero_client::{DEFAULT_BASE_URL, Dintero, Error};
 
 /// Exit code when a change (or any row of a bulk run) failed.
@@ -181,40 +181,10 @@ async fn connect(
             "Using the embedded fake Dintero at {} (account {DEMO_ACCOUNT_ID}, demo data).",
             fake.base_url()
         );
-        let client = fake
-            .client_builder()
-            .account_id(DEMO_ACCOUNT_ID)
-            .client_credentials(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
-            .build()
-            .map_err(|e| e.to_string())?;
+        let client = fake.demo_client().map_err(|e| e.to_string())?;
         return Ok((client, Some(fake)));
     }
-    let names = [
-        "DINTERO_ACCOUNT_ID",
-        "DINTERO_CLIENT_ID",
-        "DINTERO_CLIENT_SECRET",
-    ];
-    let values: Vec<Option<String>> = names
-        .iter()
-        .map(|n| std::env::var(n).ok().filter(|v| !v.is_empty()))
-        .collect();
-    let missing: Vec<&str> = names
-        .iter()
-        .zip(&values)
-        .filter(|(_, v)| v.is_none())
-        .map(|(n, _)| *n)
-        .collect();
-    if !missing.is_empty() {
-        return Err(format!(
-            "missing credentials: set {} (or try --fake)",
-            missing.join(", ")
-        ));
-    }
-    let [Some(account), Some(id), Some(secret)] =
-        <[Option<String>; 3]>::try_from(values).unwrap_or_else(|_| unreachable!("three names"))
-    else {
-        unreachable!("checked above")
-    };
+    let (account, id, secret) = credentials_from_env()?;
     let client = Dintero::builder()
         .account_id(account)
         .client_credentials(id, secret)
@@ -222,6 +192,33 @@ async fn connect(
         .build()
         .map_err(|e| e.to_string())?;
     Ok((client, None))
+}
+
+/// `DINTERO_ACCOUNT_ID`, `DINTERO_CLIENT_ID` and `DINTERO_CLIENT_SECRET`, naming every
+/// one that is missing or empty.
+fn credentials_from_env() -> Result<(String, String, String), String> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    match (
+        var("DINTERO_ACCOUNT_ID"),
+        var("DINTERO_CLIENT_ID"),
+        var("DINTERO_CLIENT_SECRET"),
+    ) {
+        (Some(account), Some(id), Some(secret)) => Ok((account, id, secret)),
+        (account, id, secret) => {
+            let missing: Vec<&str> = [
+                ("DINTERO_ACCOUNT_ID", account.is_none()),
+                ("DINTERO_CLIENT_ID", id.is_none()),
+                ("DINTERO_CLIENT_SECRET", secret.is_none()),
+            ]
+            .into_iter()
+            .filter_map(|(name, missing)| missing.then_some(name))
+            .collect();
+            Err(format!(
+                "missing credentials: set {} (or try --fake)",
+                missing.join(", ")
+            ))
+        }
+    }
 }
 
 fn main() -> ExitCode {

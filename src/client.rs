@@ -70,11 +70,25 @@ impl Dintero {
     /// Never retried once it may have reached Dintero, except once after a 401 with a
     /// fresh token.
     ///
-    /// ```no_run
-    /// # async fn run(client: dintero_client::Dintero) -> Result<(), dintero_client::Error> {
+    /// Runs against the embedded fake Dintero when the `fake` feature is on:
+    ///
+    /// ```
+    /// # #[cfg(feature = "fake")] {
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # let fake = dintero_client::fake::FakeDintero::start().await.unwrap();
+    /// # fake.seed_demo();
+    /// # let client = fake.demo_client()?;
     /// let customer = client.change_customer_id("crm-17", "crm-2024-17").await?;
-    /// println!("{} is now {}", customer.id.unwrap_or_default(), customer.customer_id);
-    /// # Ok(()) }
+    /// assert_eq!(customer.customer_id, "crm-2024-17");
+    ///
+    /// let refused = client.change_customer_id("crm-18", " crm-2024-18").await;
+    /// assert!(matches!(
+    ///     refused,
+    ///     Err(dintero_client::Error::InvalidInput { field: "new_customer_id", .. })
+    /// ));
+    /// # Ok::<(), dintero_client::Error>(())
+    /// # }).unwrap();
+    /// # }
     /// ```
     pub async fn change_customer_id(
         &self,
@@ -97,11 +111,21 @@ impl Dintero {
     /// segment) neither `.` nor `..` and without `\`; an invalid one is an
     /// [`Error::InvalidInput`] and nothing is sent.
     ///
-    /// ```no_run
-    /// # async fn run(client: dintero_client::Dintero) -> Result<(), dintero_client::Error> {
-    /// let user = client.change_username("old@example.com", "new@example.com").await?;
-    /// assert_eq!(user.username, "new@example.com");
-    /// # Ok(()) }
+    /// Runs against the embedded fake Dintero when the `fake` feature is on:
+    ///
+    /// ```
+    /// # #[cfg(feature = "fake")] {
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # let fake = dintero_client::fake::FakeDintero::start().await.unwrap();
+    /// # fake.seed_demo();
+    /// # let client = fake.demo_client()?;
+    /// let user = client
+    ///     .change_username("kari@example.com", "kari.nordmann@example.com")
+    ///     .await?;
+    /// assert_eq!(user.username, "kari.nordmann@example.com");
+    /// # Ok::<(), dintero_client::Error>(())
+    /// # }).unwrap();
+    /// # }
     /// ```
     pub async fn change_username(
         &self,

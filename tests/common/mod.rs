@@ -51,7 +51,7 @@ pub fn token_request_body() -> Value {
 }
 
 /// Example response of change_customer_id, copied verbatim from the seed page
-/// (`/work/shared/seeds/000_e3bd99306765e144.txt`).
+/// (`shared/seeds/000_e3bd99306765e144.txt` beside the repository).
 pub const SEED_CUSTOMER: &str = r#"{
   "type": "customer",
   "customer_id": "<string>",
@@ -121,7 +121,7 @@ pub const SEED_CUSTOMER: &str = r#"{
 }"#;
 
 /// Example response of change_username, copied verbatim from the seed page
-/// (`/work/shared/seeds/003_aadd7db275c29096.txt`).
+/// (`shared/seeds/003_aadd7db275c29096.txt` beside the repository).
 pub const SEED_AUTH_USER: &str = r#"{
   "username": "<string>",
   "id": "3c90c3cc-0d44-4b50-8888-8dd25736052a",

@@ -100,11 +100,7 @@ async fn token(
             return Err(ApiError::unauthorized("invalid client credentials"));
         }
         let body = json_object(&headers, &body)?;
-        let grant_type = match body.get("grant_type") {
-            None => return Err(ApiError::invalid("body", "grant_type", "is required")),
-            Some(Value::String(s)) => s.as_str(),
-            Some(_) => return Err(ApiError::invalid("body", "grant_type", "must be a string")),
-        };
+        let grant_type = string_field(&body, "grant_type")?;
         types::TokenRequestGrantType::try_from(grant_type).map_err(|_| {
             ApiError::invalid("body", "grant_type", "must be one of [client_credentials]")
         })?;
@@ -140,17 +136,7 @@ async fn change_customer_id(
         types::AidCustomersCidChangeCustomerIdPostCustomerId::try_from(old.as_str())
             .map_err(|e| ApiError::invalid("path", "customer_id", e.to_string()))?;
         let body = json_object(&headers, &body)?;
-        let new = match body.get("customer_id") {
-            None => {
-                return Err(ApiError::invalid(
-                    "body",
-                    "customer_id",
-                    "is required to change it",
-                ));
-            }
-            Some(Value::String(s)) => s.as_str(),
-            Some(_) => return Err(ApiError::invalid("body", "customer_id", "must be a string")),
-        };
+        let new = string_field(&body, "customer_id")?;
         check_body_id("customer_id", validate::new_customer_id, new)?;
         state.change_customer_id(&aid, &client_id, &old, new)
     })
@@ -172,11 +158,7 @@ async fn change_username(
         types::AidAuthUsersUsernameChangeUsernamePostUsername::try_from(old.as_str())
             .map_err(|e| ApiError::invalid("path", "username", e.to_string()))?;
         let body = json_object(&headers, &body)?;
-        let new = match body.get("username") {
-            None => return Err(ApiError::invalid("body", "username", "is required")),
-            Some(Value::String(s)) => s.as_str(),
-            Some(_) => return Err(ApiError::invalid("body", "username", "must be a string")),
-        };
+        let new = string_field(&body, "username")?;
         check_body_id("username", validate::new_username, new)?;
         state.change_username(&aid, &old, new)
     })
@@ -273,6 +255,18 @@ fn json_object(headers: &HeaderMap, body: &Bytes) -> Result<Map<String, Value>, 
             "BAD_REQUEST",
             format!("the body is not valid JSON: {e}"),
         )),
+    }
+}
+
+/// A required string field of the JSON body.
+fn string_field<'a>(
+    body: &'a Map<String, Value>,
+    field: &'static str,
+) -> Result<&'a str, ApiError> {
+    match body.get(field) {
+        None => Err(ApiError::invalid("body", field, "is required")),
+        Some(Value::String(s)) => Ok(s),
+        Some(_) => Err(ApiError::invalid("body", field, "must be a string")),
     }
 }
 

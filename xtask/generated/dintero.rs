@@ -1146,3 +1146,15 @@ pub mod prelude {
     #[allow(unused_imports)]
     pub use super::Client;
 }
+/// The path template of every operation of the spec, by operationId.
+pub const OPERATION_PATHS: &[(&str, &str)] = &[
+    ("aid_auths_oauth_token_post", "/accounts/{aid}/auth/token"),
+    (
+        "aid_auth_users_username_change_username_post",
+        "/accounts/{aid}/auth/users/{username}/change_username",
+    ),
+    (
+        "aid_customers_cid_change_customer_id_post",
+        "/accounts/{aid}/customers/users/{customer_id}/change_customer_id",
+    ),
+];

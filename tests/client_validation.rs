@@ -191,6 +191,35 @@ async fn ids_that_cannot_be_one_path_segment_are_refused() {
     stray.assert_calls_async(0).await;
 }
 
+/// The raw generated client only length-checks path parameters; the hooks still refuse a
+/// request whose path URL parsing changed, before any token request.
+#[tokio::test]
+async fn raw_client_refuses_ids_that_would_change_the_path() {
+    let server = MockServer::start_async().await;
+    let stray = echo_all(&server).await;
+    let client = client(&server);
+    let aid = dintero_client::types::AccountId::try_from(AID).unwrap();
+    let body = dintero_client::types::CustomerIdUpdate {
+        customer_id: Some("new".try_into().unwrap()),
+    };
+    for bad in [".", "..", "a\\b", "..\\admin"] {
+        let id =
+            dintero_client::types::AidCustomersCidChangeCustomerIdPostCustomerId::try_from(bad)
+                .unwrap();
+        let result = client
+            .raw()
+            .aid_customers_cid_change_customer_id_post(&aid, &id, &body)
+            .await;
+        match result {
+            Err(dintero_client::generated::Error::InvalidRequest(reason)) => {
+                assert!(reason.contains("would change the request path"), "{reason}")
+            }
+            other => panic!("{bad:?} must be refused, got {other:?}"),
+        }
+    }
+    stray.assert_calls_async(0).await;
+}
+
 #[tokio::test]
 async fn longest_ids_are_accepted_counting_characters_not_bytes() {
     let server = MockServer::start_async().await;

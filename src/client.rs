@@ -58,6 +58,15 @@ impl fmt::Debug for Dintero {
 
 impl Dintero {
     /// Starts configuring a client.
+    ///
+    /// ```
+    /// let client = dintero_client::Dintero::builder()
+    ///     .account_id("T12345678")
+    ///     .bearer_token("t")
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(client.account_id(), "T12345678");
+    /// ```
     pub fn builder() -> DinteroBuilder {
         DinteroBuilder::default()
     }
@@ -150,7 +159,20 @@ impl Dintero {
     /// The generated client, with the same authentication, retries and limits.
     ///
     /// For operations of the spec that have no typed method here; its methods take the
-    /// generated, validating parameter types and return progenitor's error type.
+    /// generated parameter types (which check the spec's patterns and lengths) and return
+    /// progenitor's error type. The hooks still refuse a request whose path an id would
+    /// change (`.`, `..`, a backslash).
+    ///
+    /// ```
+    /// use dintero_client::{Dintero, types};
+    ///
+    /// let client = Dintero::builder().account_id("T12345678").bearer_token("t").build().unwrap();
+    /// let aid = types::AccountId::try_from(client.account_id()).unwrap();
+    /// let current = "crm-17".try_into().unwrap();
+    /// let body = types::CustomerIdUpdate { customer_id: Some("crm-2024-17".try_into().unwrap()) };
+    /// let call = client.raw().aid_customers_cid_change_customer_id_post(&aid, &current, &body);
+    /// drop(call); // a future: nothing is sent until it is awaited
+    /// ```
     pub fn raw(&self) -> &generated::Client {
         &self.raw
     }
@@ -257,6 +279,12 @@ impl fmt::Debug for DinteroBuilder {
 
 impl DinteroBuilder {
     /// The account id, `T` (test) or `P` (production) and 8 digits. Required.
+    ///
+    /// ```
+    /// # use dintero_client::Dintero;
+    /// let refused = Dintero::builder().account_id("X1").bearer_token("t").build();
+    /// assert!(matches!(refused, Err(dintero_client::Error::InvalidInput { field: "account_id", .. })));
+    /// ```
     pub fn account_id(mut self, account_id: impl Into<String>) -> Self {
         self.account_id = Some(account_id.into());
         self
@@ -264,6 +292,16 @@ impl DinteroBuilder {
 
     /// Authenticate with an API client's id and secret: tokens are fetched from Dintero's
     /// token endpoint, cached and refreshed ahead of expiry.
+    ///
+    /// ```
+    /// # use dintero_client::Dintero;
+    /// let client = Dintero::builder()
+    ///     .account_id("T12345678")
+    ///     .client_credentials("client-id", "client-secret")
+    ///     .build()
+    ///     .unwrap();
+    /// assert!(!format!("{client:?}").contains("client-secret"));
+    /// ```
     pub fn client_credentials(
         mut self,
         client_id: impl Into<String>,
@@ -278,6 +316,16 @@ impl DinteroBuilder {
 
     /// Authenticate with an access token obtained elsewhere. It is used as is: never
     /// refreshed, and a 401 is returned as an error.
+    ///
+    /// ```
+    /// # use dintero_client::Dintero;
+    /// let client = Dintero::builder()
+    ///     .account_id("P12345678")
+    ///     .bearer_token("eyJhbGciOi.payload.signature")
+    ///     .build()
+    ///     .unwrap();
+    /// assert!(!format!("{client:?}").contains("eyJhbGciOi"));
+    /// ```
     pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
         self.credentials = Some(Credentials::Bearer(SecretString::from(token.into())));
         self
@@ -285,6 +333,16 @@ impl DinteroBuilder {
 
     /// The API base URL, default [`DEFAULT_BASE_URL`]. Plain `http://` is accepted only for
     /// a loopback host unless [`allow_insecure_http`](Self::allow_insecure_http) is called.
+    ///
+    /// ```
+    /// # use dintero_client::Dintero;
+    /// let local = Dintero::builder().account_id("T12345678").bearer_token("t");
+    /// assert!(local.base_url("http://127.0.0.1:8080/v1").build().is_ok());
+    ///
+    /// let remote = Dintero::builder().account_id("T12345678").bearer_token("t");
+    /// let refused = remote.base_url("http://proxy.example.com/v1").build();
+    /// assert!(matches!(refused, Err(dintero_client::Error::InvalidInput { field: "base_url", .. })));
+    /// ```
     pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
         self.base_url = Some(base_url.into());
         self
@@ -292,12 +350,34 @@ impl DinteroBuilder {
 
     /// Whole-request timeout, default [`DEFAULT_TIMEOUT`]. Applies to a custom
     /// [`http_client`](Self::http_client) too.
+    ///
+    /// ```
+    /// # use dintero_client::Dintero;
+    /// # use std::time::Duration;
+    /// let client = Dintero::builder()
+    ///     .account_id("T12345678")
+    ///     .bearer_token("t")
+    ///     .timeout(Duration::from_secs(5))
+    ///     .build();
+    /// assert!(client.is_ok());
+    /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
     }
 
     /// Connect timeout of the default HTTP client, default [`DEFAULT_CONNECT_TIMEOUT`].
+    ///
+    /// ```
+    /// # use dintero_client::Dintero;
+    /// # use std::time::Duration;
+    /// let client = Dintero::builder()
+    ///     .account_id("T12345678")
+    ///     .bearer_token("t")
+    ///     .connect_timeout(Duration::from_secs(2))
+    ///     .build();
+    /// assert!(client.is_ok());
+    /// ```
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = Some(timeout);
         self
@@ -305,6 +385,17 @@ impl DinteroBuilder {
 
     /// Use this `reqwest::Client` (its pool, proxy, TLS and redirect settings) instead of
     /// the default one. The default follows no redirects and sends [`USER_AGENT`].
+    ///
+    /// ```
+    /// # use dintero_client::Dintero;
+    /// let http = reqwest::Client::builder().pool_max_idle_per_host(8).build().unwrap();
+    /// let client = Dintero::builder()
+    ///     .account_id("T12345678")
+    ///     .bearer_token("t")
+    ///     .http_client(http)
+    ///     .build();
+    /// assert!(client.is_ok());
+    /// ```
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
@@ -312,6 +403,17 @@ impl DinteroBuilder {
 
     /// Accept a plain `http://` base URL on a non-loopback host. Tokens then cross the
     /// network in clear: only for trusted networks.
+    ///
+    /// ```
+    /// # use dintero_client::Dintero;
+    /// let client = Dintero::builder()
+    ///     .account_id("T12345678")
+    ///     .bearer_token("t")
+    ///     .base_url("http://dintero-proxy.internal/v1")
+    ///     .allow_insecure_http()
+    ///     .build();
+    /// assert!(client.is_ok());
+    /// ```
     pub fn allow_insecure_http(mut self) -> Self {
         self.allow_insecure_http = true;
         self
@@ -319,12 +421,28 @@ impl DinteroBuilder {
 
     /// The most bytes read from one response body (default 4 MiB); a larger body is an
     /// [`Error::UnexpectedResponse`].
+    ///
+    /// ```
+    /// # use dintero_client::Dintero;
+    /// let client = Dintero::builder()
+    ///     .account_id("T12345678")
+    ///     .bearer_token("t")
+    ///     .max_response_bytes(64 * 1024)
+    ///     .build();
+    /// assert!(client.is_ok());
+    /// ```
     pub fn max_response_bytes(mut self, limit: usize) -> Self {
         self.max_response_bytes = Some(limit);
         self
     }
 
     /// Checks the configuration and builds the client. Sends nothing.
+    ///
+    /// ```
+    /// # use dintero_client::Dintero;
+    /// let missing = Dintero::builder().account_id("T12345678").build();
+    /// assert!(matches!(missing, Err(dintero_client::Error::Config(_))));
+    /// ```
     pub fn build(self) -> Result<Dintero, Error> {
         let account = validate::account_id(self.account_id.as_deref().ok_or_else(|| {
             Error::invalid("account_id", "is required: call .account_id(\"T12345678\")")

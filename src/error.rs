@@ -64,6 +64,18 @@ pub enum Error {
 
 impl Error {
     /// The HTTP status of the response behind this error, if there was one.
+    ///
+    /// ```
+    /// # #[cfg(feature = "fake")] {
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let fake = dintero_client::fake::FakeDintero::start().await.unwrap();
+    /// fake.seed_demo();
+    /// let client = fake.demo_client().unwrap();
+    /// let err = client.change_customer_id("no-such-id", "new-id").await.unwrap_err();
+    /// assert_eq!(err.status(), Some(404));
+    /// # });
+    /// # }
+    /// ```
     pub fn status(&self) -> Option<u16> {
         match self {
             Self::Api { status, .. } | Self::UnexpectedResponse { status, .. } => Some(*status),
@@ -74,6 +86,21 @@ impl Error {
     }
 
     /// Dintero's machine-readable `error.code`, for API and token errors that carry one.
+    ///
+    /// ```
+    /// # #[cfg(feature = "fake")] {
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let fake = dintero_client::fake::FakeDintero::start().await.unwrap();
+    /// fake.seed_demo();
+    /// fake.fail_token_requests(1, 403);
+    /// let client = fake.demo_client().unwrap();
+    /// let err = client.change_customer_id("crm-17", "new-id").await.unwrap_err();
+    /// assert!(matches!(err, dintero_client::Error::Token(_)));
+    /// assert_eq!(err.status(), Some(403));
+    /// assert_eq!(err.code(), Some("FORBIDDEN")); // the fake's code; Dintero has its own
+    /// # });
+    /// # }
+    /// ```
     pub fn code(&self) -> Option<&str> {
         match self {
             Self::Api { body, .. } => body.error.code.as_deref(),
@@ -83,6 +110,26 @@ impl Error {
     }
 
     /// Whether the request timed out (connect or whole-request timeout).
+    ///
+    /// ```
+    /// # #[cfg(feature = "fake")] {
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// use std::time::Duration;
+    /// let fake = dintero_client::fake::FakeDintero::start().await.unwrap();
+    /// fake.seed_demo();
+    /// fake.set_latency(Duration::from_secs(2));
+    /// let client = fake
+    ///     .client_builder()
+    ///     .account_id(dintero_client::fake::DEMO_ACCOUNT_ID)
+    ///     .bearer_token("any")
+    ///     .timeout(Duration::from_millis(100))
+    ///     .build()
+    ///     .unwrap();
+    /// let err = client.change_customer_id("crm-17", "new-id").await.unwrap_err();
+    /// assert!(err.is_timeout());
+    /// # });
+    /// # }
+    /// ```
     pub fn is_timeout(&self) -> bool {
         match self {
             Self::Transport(e) => e.is_timeout(),
@@ -140,6 +187,30 @@ impl Error {
 /// Why the token endpoint did not give us a token.
 ///
 /// Cheap to clone: callers that waited on the same failed token request all get it.
+///
+/// ```
+/// # #[cfg(feature = "fake")] {
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let fake = dintero_client::fake::FakeDintero::start().await.unwrap();
+/// fake.seed_demo();
+/// let client = fake
+///     .client_builder()
+///     .account_id(dintero_client::fake::DEMO_ACCOUNT_ID)
+///     .client_credentials(dintero_client::fake::DEMO_CLIENT_ID, "wrong-secret")
+///     .build()
+///     .unwrap();
+/// match client.change_customer_id("crm-17", "new-id").await {
+///     Err(dintero_client::Error::Token(e)) => {
+///         assert_eq!(e.status(), Some(401));
+///         assert!(!e.message().is_empty());
+///         assert!(!e.is_timeout());
+///         assert!(!e.to_string().contains("wrong-secret"));
+///     }
+///     other => panic!("{other:?}"),
+/// }
+/// # });
+/// # }
+/// ```
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{message}")]
 pub struct TokenError {

@@ -125,6 +125,13 @@ fn main() -> ExitCode {
     }
 }
 
+/// Writes to stdout, ignoring a closed pipe (`cargo xtask spec diff A B | head`): the
+/// exit code still tells the result, and a panic would hide it.
+fn say(text: impl std::fmt::Display) {
+    use std::io::Write as _;
+    let _ = write!(std::io::stdout(), "{text}");
+}
+
 /// The repository root: the parent of this package's folder.
 fn repo_root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -165,11 +172,11 @@ fn run(command: Command) -> Result<u8> {
             let out = out.unwrap_or_else(|| repo_root().join(codegen_cmd::SNAPSHOT_DIR));
             Ok(match codegen_cmd::run(&spec, &out, check)? {
                 codegen_cmd::Outcome::Written(file) => {
-                    println!("wrote {}", file.display());
+                    say(format_args!("wrote {}\n", file.display()));
                     0
                 }
                 codegen_cmd::Outcome::Fresh(file) => {
-                    println!("{} is up to date", file.display());
+                    say(format_args!("{} is up to date\n", file.display()));
                     0
                 }
                 codegen_cmd::Outcome::Stale(message) => {
@@ -182,15 +189,15 @@ fn run(command: Command) -> Result<u8> {
             let path = file.unwrap_or_else(crate_spec);
             let problems = spec::check::check(&doc::load(&path)?);
             for problem in &problems {
-                println!(
-                    "{}: {}: {}",
+                say(format_args!(
+                    "{}: {}: {}\n",
                     path.display(),
                     problem.pointer,
                     problem.message
-                );
+                ));
             }
             if problems.is_empty() {
-                println!("{}: no problems", path.display());
+                say(format_args!("{}: no problems\n", path.display()));
                 Ok(0)
             } else {
                 eprintln!("{} problem(s) in {}", problems.len(), path.display());
@@ -220,9 +227,9 @@ fn run(command: Command) -> Result<u8> {
                 &options,
             )?;
             if json {
-                println!("{:#}", report.json());
+                say(format_args!("{:#}\n", report.json()));
             } else {
-                print!("{}", report.human());
+                say(report.human());
             }
             Ok(report.exit_code())
         }
@@ -232,7 +239,7 @@ fn run(command: Command) -> Result<u8> {
             let extracted = spec::extract::extract(&full_doc, &ops)
                 .map_err(|e| Error(format!("{}: {e}", full.display())))?;
             match out {
-                None => print!("{}", spec::extract::render(&extracted, false)?),
+                None => say(spec::extract::render(&extracted, false)?),
                 Some(out) => {
                     let json = out.extension().is_some_and(|e| e == "json");
                     let text = spec::extract::render(&extracted, json)?;

@@ -6,6 +6,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+pub mod doc;
 mod tolerant;
 
 use openapiv3::OpenAPI;

@@ -8,160 +8,75 @@
 //! patterns and lengths from schemas that are reached *only* from responses. A schema that
 //! a request also reaches keeps its constraints, so what we send is still validated.
 
-use std::collections::BTreeSet;
-
 use serde_json::Value;
+
+use crate::doc;
 
 /// Keywords dropped from response-only schemas.
 const STRING_CONSTRAINTS: &[&str] = &["pattern", "minLength", "maxLength"];
 
-const REF_PREFIX: &str = "#/components/schemas/";
-
 /// Drops string constraints from every schema reached only from responses.
-pub(crate) fn relax_response_schemas(doc: &mut Value) {
-    let (mut response_roots, mut request_roots) = (Vec::new(), Vec::new());
-    for operation in operations(doc) {
-        for response in operation
-            .get("responses")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flat_map(|r| r.values())
-        {
-            response_roots.extend(media_schemas(resolve(doc, response)));
-        }
-        if let Some(body) = operation.get("requestBody") {
-            request_roots.extend(media_schemas(body));
-        }
-        for param in operation
-            .get("parameters")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            request_roots.extend(resolve(doc, param).get("schema"));
+pub(crate) fn relax_response_schemas(document: &mut Value) {
+    for pointer in response_only_schemas(document) {
+        if let Some(schema) = document.pointer_mut(&pointer) {
+            relax(schema);
         }
     }
-    let response_only: BTreeSet<String> = reachable(doc, &response_roots)
-        .difference(&reachable(doc, &request_roots))
+}
+
+/// JSON pointers of the component schemas that responses reach and requests do not, and
+/// of the inline schemas of every response (response-only by construction).
+fn response_only_schemas(document: &Value) -> Vec<String> {
+    let (mut responses, mut requests) = (Vec::new(), Vec::new());
+    for operation in doc::operations(document) {
+        let pointer = operation.pointer();
+        if let Some(value) = operation.value.get("responses") {
+            responses.push((doc::join(&pointer, "responses"), value));
+        }
+        if let Some(body) = operation.value.get("requestBody") {
+            requests.push((doc::join(&pointer, "requestBody"), body));
+        }
+        requests.extend(operation.parameters());
+    }
+    let reached = doc::reachable_components(document, &responses);
+    let by_requests = doc::reachable_components(document, &requests);
+
+    let mut relaxed: Vec<String> = reached
+        .difference(&by_requests)
+        .filter(|p| p.starts_with("/components/schemas/"))
         .cloned()
         .collect();
-
-    // Inline schemas under responses are response-only by construction.
-    for pointer in inline_response_schema_paths(doc) {
-        if let Some(schema) = doc.pointer_mut(&pointer) {
-            relax(schema);
-        }
+    let response_objects = responses
+        .iter()
+        .flat_map(|(pointer, list)| {
+            list.as_object()
+                .into_iter()
+                .flatten()
+                .map(move |(status, r)| (doc::join(pointer, status), r))
+        })
+        .chain(
+            reached
+                .iter()
+                .filter(|p| p.starts_with("/components/responses/"))
+                .filter_map(|p| Some((p.clone(), document.pointer(p)?))),
+        );
+    for (pointer, response) in response_objects {
+        relaxed.extend(inline_media_schemas(&pointer, response));
     }
-    for name in response_only {
-        if let Some(schema) = doc.pointer_mut(&format!("/components/schemas/{name}")) {
-            relax(schema);
-        }
-    }
+    relaxed
 }
 
-fn operations(doc: &Value) -> Vec<&Value> {
-    const METHODS: &[&str] = &[
-        "get", "put", "post", "delete", "options", "head", "patch", "trace",
-    ];
-    doc.get("paths")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flat_map(|paths| paths.values())
-        .flat_map(|item| METHODS.iter().filter_map(move |m| item.get(*m)))
-        .collect()
-}
-
-fn resolve<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {
-    match value.get("$ref").and_then(Value::as_str) {
-        Some(r) => r
-            .strip_prefix('#')
-            .and_then(|pointer| doc.pointer(pointer))
-            .unwrap_or(value),
-        None => value,
-    }
-}
-
-/// The schemas of every media type of a response or request body.
-fn media_schemas(holder: &Value) -> Vec<&Value> {
-    holder
+/// Pointers of the inline (non-`$ref`) schemas of a response's media types.
+fn inline_media_schemas(pointer: &str, response: &Value) -> Vec<String> {
+    let content = doc::join(pointer, "content");
+    response
         .get("content")
         .and_then(Value::as_object)
         .into_iter()
-        .flat_map(|c| c.values())
-        .filter_map(|media| media.get("schema"))
+        .flatten()
+        .filter(|(_, media)| media.get("schema").is_some_and(|s| s.get("$ref").is_none()))
+        .map(|(media, _)| doc::join(&doc::join(&content, media), "schema"))
         .collect()
-}
-
-/// JSON pointers of the inline (non-`$ref`) schemas of every response.
-fn inline_response_schema_paths(doc: &Value) -> Vec<String> {
-    let mut pointers = Vec::new();
-    let escape = |s: &str| s.replace('~', "~0").replace('/', "~1");
-    let mut push_media = |base: String, response: &Value| {
-        for (media, content) in response
-            .get("content")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flatten()
-        {
-            if content
-                .get("schema")
-                .is_some_and(|s| s.get("$ref").is_none())
-            {
-                pointers.push(format!("{base}/content/{}/schema", escape(media)));
-            }
-        }
-    };
-    for (path, item) in doc
-        .get("paths")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-    {
-        for (method, operation) in item.as_object().into_iter().flatten() {
-            for (status, response) in operation
-                .get("responses")
-                .and_then(Value::as_object)
-                .into_iter()
-                .flatten()
-            {
-                let base = format!("/paths/{}/{method}/responses/{status}", escape(path));
-                push_media(base, response);
-            }
-        }
-    }
-    for (name, response) in doc
-        .pointer("/components/responses")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-    {
-        push_media(format!("/components/responses/{}", escape(name)), response);
-    }
-    pointers
-}
-
-/// Names of the component schemas reachable from `roots` through `$ref`s.
-fn reachable(doc: &Value, roots: &[&Value]) -> BTreeSet<String> {
-    let mut seen = BTreeSet::new();
-    let mut stack: Vec<&Value> = roots.to_vec();
-    while let Some(value) = stack.pop() {
-        match value {
-            Value::Object(map) => {
-                if let Some(name) = map
-                    .get("$ref")
-                    .and_then(Value::as_str)
-                    .and_then(|r| r.strip_prefix(REF_PREFIX))
-                    && seen.insert(name.to_string())
-                {
-                    stack.extend(doc.pointer(&format!("/components/schemas/{name}")));
-                }
-                stack.extend(map.values());
-            }
-            Value::Array(items) => stack.extend(items),
-            _ => {}
-        }
-    }
-    seen
 }
 
 /// Removes string constraints from a schema and the schemas nested in it.
@@ -194,5 +109,62 @@ fn relax(schema: &mut Value) {
         .flat_map(|p| p.values_mut())
     {
         relax(child);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::relax_response_schemas;
+
+    #[test]
+    fn only_schemas_reached_from_responses_alone_lose_string_constraints() {
+        let mut document = json!({
+            "openapi": "3.0.3",
+            "paths": {"/x/{id}": {"post": {
+                "parameters": [{"$ref": "#/components/parameters/id"}],
+                "requestBody": {"content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/Request"}}}},
+                "responses": {
+                    "200": {"content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/Response"}}}},
+                    "400": {"$ref": "#/components/responses/Error"},
+                },
+            }}},
+            "components": {
+                "parameters": {"id": {"name": "id", "in": "path", "required": true,
+                    "schema": {"$ref": "#/components/schemas/Id"}}},
+                "responses": {"Error": {"content": {"application/json": {
+                    "schema": {"type": "string", "maxLength": 5}}}}},
+                "schemas": {
+                    "Id": {"type": "string", "pattern": "^a$"},
+                    "Request": {"properties": {"shared": {"$ref": "#/components/schemas/Shared"}}},
+                    "Response": {"properties": {
+                        "phone": {"type": "string", "pattern": "^\\+\\d+$", "minLength": 2},
+                        "shared": {"$ref": "#/components/schemas/Shared"},
+                        "items": {"type": "array", "items": {"type": "string", "maxLength": 3}},
+                    }},
+                    "Shared": {"type": "string", "maxLength": 9},
+                },
+            },
+        });
+        relax_response_schemas(&mut document);
+        let schemas = &document["components"]["schemas"];
+        assert_eq!(
+            schemas["Response"]["properties"]["phone"],
+            json!({"type": "string"})
+        );
+        assert_eq!(
+            schemas["Response"]["properties"]["items"]["items"],
+            json!({"type": "string"})
+        );
+        assert_eq!(
+            document["components"]["responses"]["Error"]["content"]["application/json"]["schema"],
+            json!({"type": "string"})
+        );
+        // Reached by a request too (body or parameter): still enforced.
+        assert_eq!(schemas["Shared"]["maxLength"], 9);
+        assert_eq!(schemas["Id"]["pattern"], "^a$");
     }
 }

@@ -204,7 +204,7 @@ fn check_refs(doc: &Value, problems: &mut Vec<Problem>) {
     for (pointer, reference) in doc::refs_in(doc, "") {
         let holder = doc.pointer(&pointer).unwrap_or(&Value::Null);
         if let Err(e) = doc::resolve(doc, holder, &pointer) {
-            problems.push(Problem::new(pointer.clone(), e.0));
+            problems.push(Problem::new(pointer.clone(), e));
         }
         if holder.get("nullable").is_some() {
             problems.push(Problem::new(

@@ -7,7 +7,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub mod doc;
-mod tolerant;
+pub mod tolerant;
 
 use openapiv3::OpenAPI;
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
@@ -90,20 +90,27 @@ pub fn settings() -> GenerationSettings {
     settings
 }
 
-/// Reads and parses an OpenAPI document, as YAML or JSON (JSON is valid YAML).
-pub fn load_spec(path: &Path) -> Result<OpenAPI, CodegenError> {
+/// Reads an OpenAPI document, as YAML or JSON (JSON is valid YAML), into a JSON tree,
+/// exactly as written (no schema relaxed).
+pub fn load_document(path: &Path) -> Result<serde_json::Value, CodegenError> {
     let text = std::fs::read_to_string(path).map_err(|source| CodegenError::Read {
         path: path.to_owned(),
         source,
     })?;
-    let parse_error = |message: String| CodegenError::Parse {
+    serde_yaml_ng::from_str(&text).map_err(|e| CodegenError::Parse {
         path: path.to_owned(),
-        message,
-    };
-    let mut doc: serde_json::Value =
-        serde_yaml_ng::from_str(&text).map_err(|e| parse_error(e.to_string()))?;
+        message: e.to_string(),
+    })
+}
+
+/// Reads and parses an OpenAPI document as progenitor sees it: response-only schemas relaxed.
+pub fn load_spec(path: &Path) -> Result<OpenAPI, CodegenError> {
+    let mut doc = load_document(path)?;
     tolerant::relax_response_schemas(&mut doc);
-    serde_json::from_value(doc).map_err(|e| parse_error(e.to_string()))
+    serde_json::from_value(doc).map_err(|e| CodegenError::Parse {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })
 }
 
 /// Generates the formatted client source for the spec at `path`.

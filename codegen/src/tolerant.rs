@@ -7,6 +7,12 @@
 //! the validators enforce it); only the in-memory copy handed to progenitor drops string
 //! patterns and lengths from schemas that are reached *only* from responses. A schema that
 //! a request also reaches keeps its constraints, so what we send is still validated.
+//!
+//! [`response_only_schemas`] is the one place that decides which schemas are decoded
+//! tolerantly: the generator relaxes exactly those, and `cargo xtask spec diff` uses the same
+//! set to decide whether loosening or tightening a response schema can break a client.
+
+use std::collections::BTreeSet;
 
 use serde_json::Value;
 
@@ -24,9 +30,11 @@ pub(crate) fn relax_response_schemas(document: &mut Value) {
     }
 }
 
-/// JSON pointers of the component schemas that responses reach and requests do not, and
-/// of the inline schemas of every response (response-only by construction).
-fn response_only_schemas(document: &Value) -> Vec<String> {
+/// JSON pointers of the schemas decoded tolerantly: the component schemas that responses
+/// reach and requests do not, and the inline schemas of every response (response-only by
+/// construction). A schema a request also reaches is one Rust type used for sending too, so
+/// it keeps every constraint.
+pub fn response_only_schemas(document: &Value) -> BTreeSet<String> {
     let (mut responses, mut requests) = (Vec::new(), Vec::new());
     for operation in doc::operations(document) {
         let pointer = operation.pointer();
@@ -41,7 +49,7 @@ fn response_only_schemas(document: &Value) -> Vec<String> {
     let reached = doc::reachable_components(document, &responses);
     let by_requests = doc::reachable_components(document, &requests);
 
-    let mut relaxed: Vec<String> = reached
+    let mut relaxed: BTreeSet<String> = reached
         .difference(&by_requests)
         .filter(|p| p.starts_with("/components/schemas/"))
         .cloned()

@@ -11,9 +11,11 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use super::{bundle, swagger2};
+
 pub use dintero_codegen::doc::{
-    METHODS, Operation, component_of, escape, find_operation, join, operations, path_roots,
-    reachable_components, refs_in, resolve,
+    METHODS, Operation, component_of, escape, find_operation, join, local_target, operations,
+    path_roots, reachable_components, refs_in, resolve,
 };
 
 /// A failure that stops a command (unreadable or invalid input), as one clear message.
@@ -37,12 +39,12 @@ impl From<String> for Error {
 /// Shorthand for results of the spec commands.
 pub type Result<T> = std::result::Result<T, Error>;
 
-/// Reads a YAML or JSON document (JSON is valid YAML) into a JSON tree.
+/// The largest document file read: bounds memory whatever the input.
+pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
+
+/// Reads a YAML or JSON document (JSON is valid YAML) into a JSON tree, as written.
 pub fn load(path: &Path) -> Result<Value> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error(format!("{}: cannot read: {e}", path.display())))?;
-    let value: Value = serde_yaml_ng::from_str(&text)
-        .map_err(|e| Error(format!("{}: not YAML or JSON: {e}", path.display())))?;
+    let value = parse_file(path)?;
     if !value.is_object() {
         return Err(Error(format!(
             "{}: not an OpenAPI document (no top-level mapping)",
@@ -52,9 +54,32 @@ pub fn load(path: &Path) -> Result<Value> {
     Ok(value)
 }
 
-/// Reads a document and insists it is OpenAPI 3.0.x, with advice for Swagger 2.0 and 3.1.
+/// Parses one YAML or JSON file of at most [`MAX_FILE_BYTES`].
+///
+/// The YAML parser bounds nesting depth and alias expansion, so no file can make it run
+/// away.
+pub fn parse_file(path: &Path) -> Result<Value> {
+    let cannot_read = |e: std::io::Error| Error(format!("{}: cannot read: {e}", path.display()));
+    let size = std::fs::metadata(path).map_err(cannot_read)?.len();
+    if size > MAX_FILE_BYTES {
+        return Err(Error(format!(
+            "{}: {size} bytes, more than the {MAX_FILE_BYTES} read",
+            path.display()
+        )));
+    }
+    let text = std::fs::read_to_string(path).map_err(cannot_read)?;
+    serde_yaml_ng::from_str(&text)
+        .map_err(|e| Error(format!("{}: not YAML or JSON: {e}", path.display())))
+}
+
+/// Reads a document as OpenAPI 3.0: external `$ref`s inlined, Swagger 2.0 converted.
 pub fn load_openapi_30(path: &Path) -> Result<Value> {
-    let doc = load(path)?;
+    let doc = bundle::bundle(load(path)?, path)?;
+    let doc = if swagger2::is_swagger2(&doc) {
+        swagger2::convert(&doc).map_err(|e| Error(format!("{}: {e}", path.display())))?
+    } else {
+        doc
+    };
     require_openapi_30(&doc).map_err(|e| Error(format!("{}: {e}", path.display())))?;
     Ok(doc)
 }
@@ -63,10 +88,8 @@ pub fn load_openapi_30(path: &Path) -> Result<Value> {
 pub fn require_openapi_30(doc: &Value) -> std::result::Result<(), String> {
     if let Some(swagger) = doc.get("swagger") {
         return Err(format!(
-            "this is a Swagger {} document; these tools read OpenAPI 3.0 only. Convert it \
-             first, for example with `npx swagger2openapi IN.yaml --yaml --outfile OUT.yaml` \
-             (npm package swagger2openapi) or Swagger Editor's \"Edit > Convert to OpenAPI 3\", \
-             then run the command on the converted file",
+            "this is a Swagger {} document; progenitor reads OpenAPI 3.0 only (`spec \
+             extract`, `spec diff` and `spec upstream` convert Swagger 2.0 themselves)",
             scalar_text(swagger)
         ));
     }
@@ -94,12 +117,9 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn swagger_2_gets_conversion_advice() {
+    fn only_openapi_3_0_passes() {
         let err = require_openapi_30(&json!({"swagger": "2.0"})).unwrap_err();
-        assert!(
-            err.contains("Swagger 2.0") && err.contains("swagger2openapi"),
-            "{err}"
-        );
+        assert!(err.contains("Swagger 2.0"), "{err}");
         assert!(require_openapi_30(&json!({"openapi": "3.1.0"})).is_err());
         assert!(require_openapi_30(&json!({"openapi": "3.0.3"})).is_ok());
     }

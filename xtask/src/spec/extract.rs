@@ -1,5 +1,6 @@
 //! `cargo xtask spec extract FULL --ops a,b --out FILE`: cuts named operations, with every
-//! component they reach, out of a full upstream OpenAPI 3.0 document.
+//! component they reach, out of a full upstream document (OpenAPI 3.0, or Swagger 2.0
+//! converted on loading).
 //!
 //! The result is a small, valid document that `spec diff` can compare with
 //! `openapi/dintero.yaml` in one step.
@@ -11,7 +12,8 @@ use super::doc::{self, Error, Result};
 /// Top-level fields copied as they are.
 const KEPT_FIELDS: &[&str] = &["openapi", "info", "servers", "security", "externalDocs"];
 
-/// Builds the document holding only `operation_ids` (and what they reach) from `full`.
+/// Builds the document holding only `operation_ids` (and what they reach) from `full`,
+/// an OpenAPI 3.0 document (Swagger 2.0 is converted when it is loaded).
 pub fn extract(full: &Value, operation_ids: &[String]) -> Result<Value> {
     doc::require_openapi_30(full).map_err(Error)?;
     let mut out = Map::new();
@@ -80,13 +82,23 @@ pub fn extract(full: &Value, operation_ids: &[String]) -> Result<Value> {
         doc::resolve(full, &Value::Object(ref_object(reference)), &pointer)
             .map_err(|e| Error(format!("{pointer}: {e}")))?;
     }
-    let mut components = Map::new();
-    for pointer in doc::reachable_components(full, &roots) {
-        let value = full.pointer(&pointer).expect("reachable components exist");
-        for (at, reference) in doc::refs_in(value, &pointer) {
+    let reached = doc::reachable_components(full, &roots);
+    // Every reference inside the components that exist is checked before any is copied,
+    // so a dangling one is reported where it is written, whatever the names' order.
+    for pointer in &reached {
+        let Some(value) = full.pointer(pointer) else {
+            continue;
+        };
+        for (at, reference) in doc::refs_in(value, pointer) {
             doc::resolve(full, &Value::Object(ref_object(reference)), &at)
                 .map_err(|e| Error(format!("{at}: {e}")))?;
         }
+    }
+    let mut components = Map::new();
+    for pointer in reached {
+        let value = full
+            .pointer(&pointer)
+            .ok_or_else(|| Error(format!("{pointer}: referenced but not in the document")))?;
         let (kind, name) = split_component(&pointer);
         components
             .entry(kind)
@@ -220,6 +232,25 @@ mod tests {
         assert_eq!(schemas.keys().collect::<Vec<_>>(), ["S", "T"]);
         assert!(out["components"]["parameters"]["P"].is_object());
         assert!(out["components"]["responses"]["R"].is_object());
+    }
+
+    #[test]
+    fn a_dangling_component_reference_is_an_error_whatever_the_name_order() {
+        for missing in ["0missing", "Zmissing"] {
+            let full = json!({
+                "openapi": "3.0.0",
+                "paths": {"/a": {"get": {"operationId": "a", "responses": {"200": {
+                    "description": "", "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/A"}}}}}}}},
+                "components": {"schemas": {"A": {"properties": {
+                    "b": {"$ref": format!("#/components/schemas/{missing}")}}}}},
+            });
+            let err = extract(&full, &["a".to_string()]).unwrap_err().0;
+            assert!(
+                err.contains("/components/schemas/A/properties/b") && err.contains(missing),
+                "{err}"
+            );
+        }
     }
 
     #[test]

@@ -1,10 +1,12 @@
 //! `cargo xtask`: maintainer tasks of dintero-client, for keeping `openapi/dintero.yaml` in
 //! step with Dintero's published spec.
 //!
-//! Exit codes: 0 success (no change for `spec diff`), 1 a check failed (`spec check`
-//! problems, a stale `codegen --check` snapshot, or only non-breaking changes for
-//! `spec diff`), 2 breaking changes (`spec diff`), 3 the command could not run (bad
-//! arguments, unreadable or invalid input).
+//! Exit codes: 0 success (no change for `spec diff`, only recorded deviations for
+//! `spec upstream`), 1 a check failed (`spec check` problems, a stale `codegen --check`
+//! snapshot, only non-breaking changes for `spec diff`, stale deviations for
+//! `spec upstream`), 2 breaking changes (`spec diff`) or unrecorded drift
+//! (`spec upstream`), 3 the command could not run (bad arguments, unreadable or invalid
+//! input).
 
 mod codegen_cmd;
 mod spec;
@@ -24,8 +26,9 @@ const EXIT_ERROR: u8 = 3;
 #[command(
     name = "cargo xtask",
     bin_name = "cargo xtask",
-    after_help = "Exit codes: 0 ok, 1 check failed or (spec diff) \
-    non-breaking changes only, 2 (spec diff) breaking changes, 3 could not run."
+    after_help = "Exit codes: 0 ok, 1 check failed or (spec diff) non-breaking changes \
+    only or (spec upstream) stale deviations, 2 (spec diff) breaking changes or (spec \
+    upstream) drift, 3 could not run."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -65,7 +68,8 @@ enum SpecCommand {
         /// The spec to lint (default: openapi/dintero.yaml).
         file: Option<PathBuf>,
     },
-    /// Compares two OpenAPI 3.0 documents (JSON or YAML) and classes each change.
+    /// Compares two documents (OpenAPI 3.0 or Swagger 2.0, JSON or YAML) and classes each
+    /// change by rule (see `spec rules`).
     ///
     /// Exit 0: no change; 1: only non-breaking changes; 2: a breaking change.
     Diff {
@@ -87,9 +91,10 @@ enum SpecCommand {
     },
     /// Cuts operations, with every component they reach, out of a full upstream document.
     ///
-    /// The result can be diffed against openapi/dintero.yaml with `spec diff`.
+    /// A Swagger 2.0 document is converted to OpenAPI 3.0 first. The result can be diffed
+    /// against openapi/dintero.yaml with `spec diff`.
     Extract {
-        /// The full OpenAPI 3.0 document (a Swagger 2.0 one must be converted first).
+        /// The full document (OpenAPI 3.0 or Swagger 2.0).
         full: PathBuf,
         #[command(flatten)]
         ops: OpsArg,
@@ -97,6 +102,31 @@ enum SpecCommand {
         /// YAML).
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+    },
+    /// Prints the rules `spec diff` classes changes by: id, family, direction, level, why.
+    Rules {
+        /// Print a Markdown table (as in xtask/README.md).
+        #[arg(long)]
+        markdown: bool,
+    },
+    /// Compares openapi/dintero.yaml with Dintero's published document (Swagger 2.0 or
+    /// OpenAPI 3.0) for the operations both have.
+    ///
+    /// Every difference is drift unless openapi/upstream-deviations.yaml records it with a
+    /// reason. Exit 0: only recorded deviations; 1: a recorded deviation no longer occurs
+    /// (stale); 2: unrecorded drift.
+    Upstream {
+        /// Dintero's document, as downloaded.
+        doc: PathBuf,
+        /// Comma-separated operationIds (default: every operation both documents have).
+        #[arg(long, value_delimiter = ',', value_name = "ID,ID")]
+        ops: Vec<String>,
+        /// Our spec (default: openapi/dintero.yaml).
+        #[arg(long, value_name = "FILE")]
+        spec: Option<PathBuf>,
+        /// The reviewed deviations (default: openapi/upstream-deviations.yaml).
+        #[arg(long, value_name = "FILE")]
+        deviations: Option<PathBuf>,
     },
 }
 
@@ -235,7 +265,7 @@ fn run(command: Command) -> Result<u8> {
         }
         Command::Spec(SpecCommand::Extract { full, ops, out }) => {
             let ops = operations_or_default(ops)?;
-            let full_doc = doc::load(&full)?;
+            let full_doc = doc::load_openapi_30(&full)?;
             let extracted = spec::extract::extract(&full_doc, &ops)
                 .map_err(|e| Error(format!("{}: {e}", full.display())))?;
             match out {
@@ -250,5 +280,54 @@ fn run(command: Command) -> Result<u8> {
             }
             Ok(0)
         }
+        Command::Spec(SpecCommand::Rules { markdown }) => {
+            say(if markdown {
+                spec::diff::rules::markdown()
+            } else {
+                rules_text()
+            });
+            Ok(0)
+        }
+        Command::Spec(SpecCommand::Upstream {
+            doc: upstream,
+            ops,
+            spec,
+            deviations,
+        }) => {
+            let ours = doc::load_openapi_30(&spec.unwrap_or_else(crate_spec))?;
+            let theirs = doc::load_openapi_30(&upstream)?;
+            let deviations =
+                deviations.unwrap_or_else(|| repo_root().join(spec::upstream::DEVIATIONS_PATH));
+            let deviations = spec::upstream::load_deviations(&deviations)?;
+            let drift = spec::upstream::check(&ours, &theirs, &ops, deviations)?;
+            say(drift.human());
+            Ok(drift.exit_code())
+        }
     }
+}
+
+/// The rules as aligned text, one per line, with a count per family.
+fn rules_text() -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for rule in spec::diff::rules::RULES {
+        let _ = writeln!(
+            out,
+            "{:<46} {:<18} {:<8} {:<12} {}",
+            rule.id,
+            rule.family.to_string(),
+            rule.direction.to_string(),
+            rule.level.to_string(),
+            rule.description
+        );
+    }
+    let counts = spec::diff::rules::counts();
+    let summary: Vec<String> = counts.iter().map(|(f, n)| format!("{f} {n}")).collect();
+    let _ = writeln!(
+        out,
+        "{} rules: {}",
+        spec::diff::rules::RULES.len(),
+        summary.join(", ")
+    );
+    out
 }

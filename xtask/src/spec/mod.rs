@@ -1,6 +1,10 @@
-//! The spec tools: `spec check`, `spec diff` and `spec extract`, on a shared document model.
+//! The spec tools: `spec check`, `spec diff`, `spec extract`, `spec rules` and
+//! `spec upstream`, on a shared document model.
 
+pub mod bundle;
 pub mod check;
 pub mod diff;
 pub mod doc;
 pub mod extract;
+pub mod swagger2;
+pub mod upstream;

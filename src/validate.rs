@@ -1,9 +1,9 @@
 //! Validation of every argument before a byte goes on the wire: one function per kind of id.
 //!
 //! The spec's own constraints are checked by the generated newtypes (`TryFrom<&str>`), so
-//! spec and validation cannot drift apart; the rules the spec states only in prose (ids
-//! must not be empty, a new customer id must not start or end with whitespace) are added
-//! here. Errors name the argument and the rule, never the value (ids are often e-mail
+//! spec and validation cannot drift apart; this module orders the checks so that the error
+//! names the rule, and adds the rule the spec states only in prose (a new customer id must
+//! not start or end with whitespace). Errors name the argument and the rule, never the value (ids are often e-mail
 //! addresses).
 
 use crate::Error;
@@ -28,9 +28,8 @@ pub(crate) fn customer_id(
 ) -> Result<types::AidCustomersCidChangeCustomerIdPostCustomerId, Error> {
     let field = "customer_id";
     check_length(field, value)?;
-    check_path_segment(field, value)?;
     types::AidCustomersCidChangeCustomerIdPostCustomerId::try_from(value)
-        .map_err(|e| Error::invalid(field, e.to_string()))
+        .map_err(|_| not_one_path_segment(field))
 }
 
 /// The new customer id, sent in the body.
@@ -56,9 +55,8 @@ pub(crate) fn username(
 ) -> Result<types::AidAuthUsersUsernameChangeUsernamePostUsername, Error> {
     let field = "username";
     check_length(field, value)?;
-    check_path_segment(field, value)?;
     types::AidAuthUsersUsernameChangeUsernamePostUsername::try_from(value)
-        .map_err(|e| Error::invalid(field, e.to_string()))
+        .map_err(|_| not_one_path_segment(field))
 }
 
 /// The new username, sent in the body.
@@ -70,25 +68,19 @@ pub(crate) fn new_username(value: &str) -> Result<types::UsernameUpdate, Error> 
     Ok(types::UsernameUpdate { username })
 }
 
-/// An id sent as a URL path segment must arrive as that one segment.
+/// The friendly error for an id the spec's path-segment `pattern` refuses.
 ///
-/// The generated code percent-encodes `/`, `?`, `#` and `%`, but URL parsing (WHATWG, as
-/// in reqwest) still removes `.` and `..` segments (even as `%2e`) and reads `\` as `/`
-/// in `http(s)` URLs: such an id would reach a different path, so it is refused here.
-fn check_path_segment(field: &'static str, value: &str) -> Result<(), Error> {
-    if value == "." || value == ".." {
-        return Err(Error::invalid(
-            field,
-            "must not be \".\" or \"..\" (a URL cannot carry it as a path segment)",
-        ));
-    }
-    if value.contains('\\') {
-        return Err(Error::invalid(
-            field,
-            "must not contain a backslash (URLs read it as a path separator)",
-        ));
-    }
-    Ok(())
+/// The rule itself lives in the spec (so the generated parameter types, and with them the
+/// raw client, enforce it too): the length was checked first, so a path parameter type
+/// refusing the id means the pattern did. The generated code percent-encodes `/`, `?`,
+/// `#` and `%`, but URL parsing (WHATWG, as in reqwest) still removes `.` and `..`
+/// segments and reads `\` as `/` in `http(s)` URLs: such an id would reach another path.
+fn not_one_path_segment(field: &'static str) -> Error {
+    Error::invalid(
+        field,
+        "must be one URL path segment: not \".\" or \"..\", and without a backslash \
+         (URL parsing would send the request to another path)",
+    )
 }
 
 /// 1 to 255 characters (JSON Schema counts characters, not bytes).

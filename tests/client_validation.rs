@@ -191,33 +191,41 @@ async fn ids_that_cannot_be_one_path_segment_are_refused() {
     stray.assert_calls_async(0).await;
 }
 
-/// The raw generated client only length-checks path parameters; the hooks still refuse a
-/// request whose path URL parsing changed, before any token request.
+/// The spec's `pattern` on the two path parameters makes the generated types refuse such
+/// ids, however they are built (`TryFrom`, `FromStr`, deserializing): the raw client
+/// cannot even be handed one. (The hooks' own path check is unit-tested in
+/// `src/path_guard.rs`.)
 #[tokio::test]
-async fn raw_client_refuses_ids_that_would_change_the_path() {
-    let server = MockServer::start_async().await;
-    let stray = echo_all(&server).await;
-    let client = client(&server);
-    let aid = dintero_client::types::AccountId::try_from(AID).unwrap();
-    let body = dintero_client::types::CustomerIdUpdate {
-        customer_id: Some("new".try_into().unwrap()),
+async fn raw_client_parameter_types_refuse_ids_that_would_change_the_path() {
+    use dintero_client::types::{
+        AidAuthUsersUsernameChangeUsernamePostUsername as Username,
+        AidCustomersCidChangeCustomerIdPostCustomerId as CustomerId,
     };
-    for bad in [".", "..", "a\\b", "..\\admin"] {
-        let id =
-            dintero_client::types::AidCustomersCidChangeCustomerIdPostCustomerId::try_from(bad)
-                .unwrap();
-        let result = client
-            .raw()
-            .aid_customers_cid_change_customer_id_post(&aid, &id, &body)
-            .await;
-        match result {
-            Err(dintero_client::generated::Error::InvalidRequest(reason)) => {
-                assert!(reason.contains("would change the request path"), "{reason}")
-            }
-            other => panic!("{bad:?} must be refused, got {other:?}"),
-        }
+    for bad in [
+        ".",
+        "..",
+        "a\\b",
+        "..\\admin",
+        "..\\users\\victim",
+        "\\",
+        "",
+    ] {
+        assert!(CustomerId::try_from(bad).is_err(), "{bad:?}");
+        assert!(bad.parse::<CustomerId>().is_err(), "{bad:?}");
+        assert!(
+            serde_json::from_value::<CustomerId>(json!(bad)).is_err(),
+            "{bad:?}"
+        );
+        assert!(Username::try_from(bad).is_err(), "{bad:?}");
+        assert!(
+            serde_json::from_value::<Username>(json!(bad)).is_err(),
+            "{bad:?}"
+        );
     }
-    stray.assert_calls_async(0).await;
+    for good in ["...", ".a", "a.", "%2e%2e", "a/b", "kari@example.com"] {
+        assert!(CustomerId::try_from(good).is_ok(), "{good:?}");
+        assert!(Username::try_from(good).is_ok(), "{good:?}");
+    }
 }
 
 #[tokio::test]

@@ -5,7 +5,9 @@
 //! - invalid input is an `Error::InvalidInput` naming the argument, and nothing reaches
 //!   the wire;
 //! - valid input reaches the wire exactly once, and the server sees it byte for byte
-//!   (the percent-decoded path segment, the JSON body field).
+//!   (the percent-decoded path segment, the JSON body field);
+//! - ids built from path delimiters (`\`, `/`, `.`, `%2e`, `%5c` in every position), through
+//!   the typed and the raw client, reach only the intended path, or nothing is sent.
 
 mod common_faults;
 
@@ -75,6 +77,60 @@ fn any_input() -> impl Strategy<Value = String> {
         ],
         2 => "[a-zA-Z0-9@._+-]{1,40}",
     ]
+}
+
+/// Ids made of what URL parsing treats specially (`\\`, `/`, `.`, `..`, `%2e`, `%5c`), in
+/// every position, half of them shaped to keep the path's depth while moving it
+/// (`..\\users\\victim`): the case that counting segments missed.
+fn path_trick() -> impl Strategy<Value = String> {
+    let segment = prop::sample::select(vec![
+        "",
+        ".",
+        "..",
+        "%2e",
+        "%2E%2e",
+        ".%2e",
+        "...",
+        "a",
+        "users",
+        "victim",
+        "T12345678",
+    ]);
+    let separator = prop::sample::select(vec!["\\", "/", "%5c", "%5C", "%2f"]);
+    let free = (
+        prop::option::of(separator.clone()),
+        segment.clone(),
+        prop::collection::vec((separator.clone(), segment), 0..5),
+    )
+        .prop_map(|(lead, first, rest)| {
+            let mut id = lead.unwrap_or_default().to_string() + first;
+            for (separator, segment) in rest {
+                id.push_str(separator);
+                id.push_str(segment);
+            }
+            id
+        });
+    // k `..` climb k segments, k + 1 names come back down: the same depth, another path.
+    let name = prop::sample::select(vec![
+        "users",
+        "victim",
+        "auth",
+        "customers",
+        "T12345678",
+        "a",
+    ]);
+    let same_depth = (1..4usize)
+        .prop_flat_map(move |k| {
+            (
+                Just(k),
+                prop::sample::select(vec!["\\", "\\", "/"]),
+                prop::collection::vec(name.clone(), k + 1),
+            )
+        })
+        .prop_map(|(k, separator, names)| {
+            format!("..{separator}").repeat(k) + &names.join(separator)
+        });
+    prop_oneof![free, same_depth]
 }
 
 fn chars(s: &str) -> usize {
@@ -241,6 +297,65 @@ proptest! {
                 current.as_bytes().to_vec()
             );
             prop_assert_eq!(body_field(&seen[0], "username"), new);
+        }
+    }
+
+    #[test]
+    fn path_tricks_reach_only_the_intended_path(id in path_trick()) {
+        use dintero_client::types::{
+            AccountId, AidAuthUsersUsernameChangeUsernamePostUsername as Username,
+            AidCustomersCidChangeCustomerIdPostCustomerId as CustomerId, CustomerIdUpdate,
+            UsernameUpdate,
+        };
+        static STATE: OnceLock<(Server, Dintero)> = OnceLock::new();
+        let (server, client) = STATE.get_or_init(|| {
+            let server = start_server();
+            let client = client(&server, ACCOUNT).unwrap();
+            (server, client)
+        });
+        let expect_sent = valid_path_id(&id);
+        let aid = AccountId::try_from(ACCOUNT).unwrap();
+
+        // Each of the four ways to send it: typed and raw, customer id and username.
+        let customer_id_body = CustomerIdUpdate { customer_id: Some("new".try_into().unwrap()) };
+        let username_body = UsernameUpdate { username: "new".try_into().unwrap() };
+        for route in ["typed customer", "raw customer", "typed username", "raw username"] {
+            let before = server.requests().len();
+            let sent_ok = rt().block_on(async {
+                match route {
+                    "typed customer" => client.change_customer_id(&id, "new").await.is_ok(),
+                    "typed username" => client.change_username(&id, "new").await.is_ok(),
+                    "raw customer" => match CustomerId::try_from(id.as_str()) {
+                        Ok(param) => client
+                            .raw()
+                            .aid_customers_cid_change_customer_id_post(&aid, &param, &customer_id_body)
+                            .await
+                            .is_ok(),
+                        Err(_) => false,
+                    },
+                    _ => match Username::try_from(id.as_str()) {
+                        Ok(param) => client
+                            .raw()
+                            .aid_auth_users_username_change_username_post(&aid, &param, &username_body)
+                            .await
+                            .is_ok(),
+                        Err(_) => false,
+                    },
+                }
+            });
+            let seen = new_operation_requests(server, before);
+            prop_assert_eq!(sent_ok, expect_sent, "{} {:?}", route, id);
+            if !expect_sent {
+                prop_assert!(seen.is_empty(), "{} {:?} reached {:?}", route, id, seen);
+                continue;
+            }
+            prop_assert_eq!(seen.len(), 1, "{} {:?}", route, id);
+            let reached = if route.ends_with("customer") {
+                segment(&seen[0], ACCOUNT, "customers", "users", "change_customer_id")
+            } else {
+                segment(&seen[0], ACCOUNT, "auth", "users", "change_username")
+            };
+            prop_assert_eq!(reached, id.as_bytes().to_vec(), "{} {:?}", route, id);
         }
     }
 }

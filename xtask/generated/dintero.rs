@@ -165,6 +165,22 @@ pub mod types {
             if value.chars().count() > 255usize {
                 return Err("longer than 255 characters".into());
             }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new(
+                        "^(?:[^.\\\\][^\\\\]*|\\.[^.\\\\][^\\\\]*|\\.\\.[^\\\\]+)$",
+                    )
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^(?:[^.\\\\][^\\\\]*|\\.[^.\\\\][^\\\\]*|\\.\\.[^\\\\]+)$\""
+                        .into(),
+                );
+            }
             Ok(Self(value.to_string()))
         }
     }
@@ -232,6 +248,22 @@ pub mod types {
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() > 255usize {
                 return Err("longer than 255 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new(
+                        "^(?:[^.\\\\][^\\\\]*|\\.[^.\\\\][^\\\\]*|\\.\\.[^\\\\]+)$",
+                    )
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^(?:[^.\\\\][^\\\\]*|\\.[^.\\\\][^\\\\]*|\\.\\.[^\\\\]+)$\""
+                        .into(),
+                );
             }
             Ok(Self(value.to_string()))
         }

@@ -20,7 +20,8 @@ use secrecy::{ExposeSecret, SecretString};
 use tokio::time::Instant;
 
 use crate::error::TokenError;
-use crate::generated::{Client, OPERATION_PATHS};
+use crate::generated::Client;
+use crate::path_guard::reaches_its_own_path;
 use crate::token::{Token, TokenCache};
 use crate::types;
 
@@ -324,21 +325,6 @@ impl Client {
             }
         }
     }
-}
-
-/// Whether URL parsing left the request path as deep as the operation's path template.
-///
-/// The generated code percent-encodes path parameters, but URL parsing still removes a
-/// `.` or `..` segment (even as `%2e`) and reads `\` as `/`, so such a parameter sends
-/// the request to another path. The base URL was normalized by the builder
-/// (`scheme://host[:port][/path]`, no trailing slash), so its path depth is its slash
-/// count minus the two of `//`.
-fn reaches_its_own_path(base_url: &str, url: &reqwest::Url, operation_id: &str) -> bool {
-    let Some((_, template)) = OPERATION_PATHS.iter().find(|(id, _)| *id == operation_id) else {
-        return true;
-    };
-    let base_depth = base_url.matches('/').count().saturating_sub(2);
-    url.path().matches('/').count() == base_depth + template.matches('/').count()
 }
 
 fn clone_json(request: &reqwest::Request) -> reqwest::Request {

@@ -26,6 +26,7 @@ mod error;
 pub mod fake;
 pub mod generated;
 mod hooks;
+mod path_guard;
 mod token;
 mod validate;
 

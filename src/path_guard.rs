@@ -1,0 +1,165 @@
+//! The raw client's last line of defence: a request whose path URL parsing changed is
+//! refused before anything (a token request included) is sent.
+//!
+//! The generated code percent-encodes path parameters, but URL parsing still removes a `.`
+//! or `..` segment and reads `\` as `/`, so such a parameter sends the request to another
+//! path, possibly another resource at the same depth. The spec's `pattern`s keep the
+//! generated parameter types from holding such ids in the first place; this check holds
+//! for every operation, including one whose parameters have no pattern.
+
+use crate::generated::OPERATION_PATHS;
+
+/// Whether `url`'s path is the base URL's path followed by the operation's path template,
+/// compared segment by segment: each literal segment as written, each `{parameter}`
+/// exactly one non-empty segment.
+///
+/// An id that keeps the depth but moves the request (`..\users\victim` would reach the
+/// literal segments at the same places) cannot be told from a real one once parsed; the
+/// parameter types refuse those. What this catches is any change of structure: a literal
+/// segment, the base path, the depth.
+pub(crate) fn reaches_its_own_path(base_url: &str, url: &url::Url, operation_id: &str) -> bool {
+    let Some((_, template)) = OPERATION_PATHS.iter().find(|(id, _)| *id == operation_id) else {
+        // Both come from the same spec: an operation without a template is a bug, and a
+        // request we cannot check is not sent.
+        return false;
+    };
+    url.path()
+        .strip_prefix(base_path(base_url))
+        .is_some_and(|rest| segments_match(rest, template))
+}
+
+/// The path of a base URL the builder normalized (`scheme://host[:port][/path]`, no
+/// trailing slash, no query): `""` or `/v1`.
+fn base_path(base_url: &str) -> &str {
+    let authority_and_path = base_url
+        .split_once("://")
+        .map_or(base_url, |(_, rest)| rest);
+    authority_and_path
+        .find('/')
+        .map_or("", |slash| &authority_and_path[slash..])
+}
+
+/// `path` against `template`, both starting with `/`.
+fn segments_match(path: &str, template: &str) -> bool {
+    let mut actual = path.split('/');
+    let mut expected = template.split('/');
+    loop {
+        match (actual.next(), expected.next()) {
+            (None, None) => return true,
+            (Some(segment), Some(parameter)) if is_parameter(parameter) => {
+                if segment.is_empty() {
+                    return false;
+                }
+            }
+            (Some(segment), Some(literal)) => {
+                if segment != literal {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+    }
+}
+
+fn is_parameter(template_segment: &str) -> bool {
+    template_segment.starts_with('{') && template_segment.ends_with('}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = "http://127.0.0.1:8080/v1";
+    const CHANGE_ID: &str = "aid_customers_cid_change_customer_id_post";
+    const CHANGE_USERNAME: &str = "aid_auth_users_username_change_username_post";
+
+    /// What the generated code does: format the URL with the id as it is, then parse it.
+    fn parsed(base: &str, customer_id: &str) -> url::Url {
+        let encoded = progenitor_client::encode_path(customer_id);
+        format!("{base}/accounts/T12345678/customers/users/{encoded}/change_customer_id")
+            .parse()
+            .unwrap()
+    }
+
+    fn reaches(base: &str, customer_id: &str) -> bool {
+        reaches_its_own_path(base, &parsed(base, customer_id), CHANGE_ID)
+    }
+
+    #[test]
+    fn ids_that_stay_one_segment_pass() {
+        for id in [
+            "crm-17",
+            "kari@example.com",
+            "a/b",
+            "%2e%2e",
+            "%5c",
+            "...",
+            ".a",
+            "a..",
+            "?#",
+            " x ",
+            "é€𝄞",
+        ] {
+            assert!(reaches(BASE, id), "{id:?}");
+        }
+    }
+
+    #[test]
+    fn ids_that_change_the_depth_are_refused() {
+        for id in [".", "..", "a\\b", "\\", "..\\..\\x", "x\\..\\..\\..\\y"] {
+            assert!(!reaches(BASE, id), "{id:?}");
+        }
+    }
+
+    #[test]
+    fn a_literal_segment_changed_at_the_same_depth_is_refused() {
+        // `customers` becomes `auth` and the depth stays: counting segments passed this.
+        let id = "..\\..\\..\\auth\\users\\victim";
+        let url = parsed(BASE, id);
+        assert_eq!(
+            url.path(),
+            "/v1/accounts/auth/users/victim/change_customer_id"
+        );
+        assert!(!reaches_its_own_path(BASE, &url, CHANGE_ID));
+        let url: url::Url = format!("{BASE}/accounts/T12345678/auth/users/x/change_customer_id")
+            .parse()
+            .unwrap();
+        assert!(!reaches_its_own_path(BASE, &url, CHANGE_ID));
+    }
+
+    #[test]
+    fn leaving_the_base_path_is_refused() {
+        // Five `..` climb out of `/v1`; the path is as deep as before.
+        let id = "..\\..\\..\\..\\..\\v2\\accounts\\T12345678\\customers\\users\\x";
+        assert!(!reaches(BASE, id));
+        let url: url::Url =
+            "http://127.0.0.1:8080/v10/accounts/T1/customers/users/x/change_customer_id"
+                .parse()
+                .unwrap();
+        assert!(!reaches_its_own_path(BASE, &url, CHANGE_ID));
+    }
+
+    #[test]
+    fn an_empty_parameter_segment_is_refused() {
+        let url: url::Url =
+            format!("{BASE}/accounts/T12345678/customers/users//change_customer_id")
+                .parse()
+                .unwrap();
+        assert!(!reaches_its_own_path(BASE, &url, CHANGE_ID));
+    }
+
+    #[test]
+    fn a_base_url_without_a_path_works() {
+        assert!(reaches("http://127.0.0.1:8080", "crm-17"));
+        assert!(!reaches("http://127.0.0.1:8080", ".."));
+        assert_eq!(base_path("https://api.dintero.com/v1"), "/v1");
+        assert_eq!(base_path("https://api.dintero.com"), "");
+    }
+
+    #[test]
+    fn each_operation_is_checked_against_its_own_template() {
+        let url = parsed(BASE, "crm-17");
+        assert!(!reaches_its_own_path(BASE, &url, CHANGE_USERNAME));
+        assert!(!reaches_its_own_path(BASE, &url, "no_such_operation"));
+    }
+}

@@ -9,10 +9,12 @@ use tracing::Instrument as _;
 
 use crate::Error;
 use crate::generated;
-use crate::hooks::{Auth, Inner, Policy, Shared, observe};
+use crate::hooks::{Auth, Inner, Policy, Shared};
+use crate::retry::RetryBudget;
 use crate::token::{Token, TokenCache};
 use crate::types;
 use crate::validate;
+use crate::wire::observe;
 
 /// Dintero's production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.dintero.com/v1";
@@ -20,8 +22,16 @@ pub const DEFAULT_BASE_URL: &str = "https://api.dintero.com/v1";
 /// Connect timeout of the default HTTP client.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Whole-request timeout of the default HTTP client.
+/// Per-attempt timeout: connecting, sending the request and reading the whole answer.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Per-call deadline: everything one call does (attempts, token fetch, backoff and
+/// `Retry-After` waits) ends by then.
+///
+/// Twice the per-attempt timeout, so that one slow attempt still leaves room for a token
+/// fetch or a retry, while no call waits more than a minute for an answer its caller can
+/// act on.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(60);
 
 /// The `User-Agent` of the default HTTP client: `dintero-client/<version>`.
 pub const USER_AGENT: &str = concat!("dintero-client/", env!("CARGO_PKG_VERSION"));
@@ -76,8 +86,10 @@ impl Dintero {
     /// Both ids are validated first (1 to 255 characters; the new one without leading or
     /// trailing whitespace; the current one, a URL path segment, neither `.` nor `..` and
     /// without `\`); an invalid one is an [`Error::InvalidInput`] and nothing is sent.
-    /// Never retried once it may have reached Dintero, except once after a 401 with a
-    /// fresh token.
+    /// Sent again only when it provably was not processed (a connect error, a 429, a 503
+    /// with `Retry-After`, within the [`RetryBudget`]) and once after a 401 with a fresh
+    /// token; never once it may have reached Dintero. On failure,
+    /// [`Error::outcome`](crate::Error::outcome) says whether it may have been applied.
     ///
     /// Runs against the embedded fake Dintero when the `fake` feature is on:
     ///
@@ -159,9 +171,18 @@ impl Dintero {
     /// The generated client, with the same authentication, retries and limits.
     ///
     /// For operations of the spec that have no typed method here; its methods take the
-    /// generated parameter types (which check the spec's patterns and lengths) and return
-    /// progenitor's error type. The hooks still refuse a request whose path an id would
-    /// change (`.`, `..`, a backslash).
+    /// generated parameter types (which check the spec's patterns and lengths, so an id
+    /// URL parsing would move to another path, such as `..` or one with a backslash,
+    /// cannot even be built) and return progenitor's error type.
+    ///
+    /// What the raw client guarantees, like the typed methods: the hooks refuse a request
+    /// whose path after URL parsing is not the operation's template with each parameter
+    /// as one segment; the same token handling, retry budget, per-attempt timeout and call
+    /// deadline apply, and a change is never sent again once it may have reached Dintero.
+    /// What it does not give: its errors are progenitor's, so a timeout is reqwest's
+    /// (without saying which one fired) and a spent retry budget is the last 429 or 503
+    /// answer; use the typed methods for [`Error::outcome`](crate::Error::outcome) and
+    /// [`Error::retry_after`](crate::Error::retry_after).
     ///
     /// ```
     /// use dintero_client::{Dintero, types};
@@ -217,12 +238,9 @@ impl Dintero {
             if let Some(status) = wire.status {
                 tracing::Span::current().record("status", status);
             }
-            match (result, wire.token_error.clone()) {
-                (Ok(value), _) => Ok(value.into_inner()),
-                // No token (or no fresh one after a 401): that, not the call, failed.
-                (Err(_), Some(token_error)) => Err(Error::Token(token_error)),
-                (Err(e), None) => Err(Error::from_generated(e, &wire)),
-            }
+            result
+                .map(progenitor_client::ResponseValue::into_inner)
+                .map_err(|e| Error::from_generated(e, &wire))
         }
         .instrument(span)
     }
@@ -249,6 +267,8 @@ pub struct DinteroBuilder {
     credentials: Option<Credentials>,
     base_url: Option<String>,
     timeout: Option<Duration>,
+    deadline: Option<Duration>,
+    retry_budget: Option<RetryBudget>,
     connect_timeout: Option<Duration>,
     http_client: Option<reqwest::Client>,
     allow_insecure_http: bool,
@@ -272,6 +292,8 @@ impl fmt::Debug for DinteroBuilder {
             .field("credentials", &credentials)
             .field("base_url", &self.base_url)
             .field("timeout", &self.timeout)
+            .field("deadline", &self.deadline)
+            .field("retry_budget", &self.retry_budget)
             .field("allow_insecure_http", &self.allow_insecure_http)
             .finish_non_exhaustive()
     }
@@ -348,8 +370,11 @@ impl DinteroBuilder {
         self
     }
 
-    /// Whole-request timeout, default [`DEFAULT_TIMEOUT`]. Applies to a custom
-    /// [`http_client`](Self::http_client) too.
+    /// Per-attempt timeout, default [`DEFAULT_TIMEOUT`]: one attempt (connecting, sending
+    /// the request and reading the whole answer) of one request. A call can make several
+    /// attempts (see [`RetryBudget`]) and fetch a token first; the
+    /// [`deadline`](Self::deadline) bounds them all. Applies to a custom
+    /// [`http_client`](Self::http_client) too, in place of its own timeout.
     ///
     /// ```
     /// # use dintero_client::Dintero;
@@ -363,6 +388,49 @@ impl DinteroBuilder {
     /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// Per-call deadline, default [`DEFAULT_DEADLINE`]: everything one call does (its
+    /// attempts, a token fetch, backoff and `Retry-After` waits) ends by then, for the
+    /// typed methods and the [`raw`](Dintero::raw) client alike. An attempt is cut short
+    /// to end at the deadline, and a wait that would pass it is not started.
+    /// `Duration::MAX` means no deadline.
+    ///
+    /// When it fires the error is [`Error::TimedOut`] with
+    /// [`Timeout::Deadline`](crate::Timeout::Deadline), apart from a per-attempt timeout
+    /// ([`Timeout::Attempt`](crate::Timeout::Attempt)).
+    ///
+    /// ```
+    /// # use dintero_client::Dintero;
+    /// # use std::time::Duration;
+    /// let client = Dintero::builder()
+    ///     .account_id("T12345678")
+    ///     .bearer_token("t")
+    ///     .timeout(Duration::from_secs(10))
+    ///     .deadline(Duration::from_secs(25))
+    ///     .build();
+    /// assert!(client.is_ok());
+    /// ```
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// How often a request that was not processed is sent again, default
+    /// [`RetryBudget::default`] (3 retries). [`RetryBudget::none`] turns retries off.
+    ///
+    /// ```
+    /// # use dintero_client::{Dintero, RetryBudget};
+    /// let client = Dintero::builder()
+    ///     .account_id("T12345678")
+    ///     .bearer_token("t")
+    ///     .retry_budget(RetryBudget::new(5))
+    ///     .build();
+    /// assert!(client.is_ok());
+    /// ```
+    pub fn retry_budget(mut self, budget: RetryBudget) -> Self {
+        self.retry_budget = Some(budget);
         self
     }
 
@@ -465,22 +533,28 @@ impl DinteroBuilder {
             self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
             self.allow_insecure_http,
         )?;
+        let attempt_timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
+        let own_client = self.http_client.is_none();
         let http = match self.http_client {
             Some(client) => client,
             None => reqwest::Client::builder()
                 .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
-                .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
+                .timeout(attempt_timeout)
                 .user_agent(USER_AGENT)
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?,
         };
+        let defaults = Policy::default();
         let policy = Policy {
-            request_timeout: self.timeout,
+            attempt_timeout,
+            client_applies_attempt_timeout: own_client,
+            deadline: self.deadline.unwrap_or(defaults.deadline),
+            retry: self.retry_budget.unwrap_or(defaults.retry),
             max_response_bytes: self
                 .max_response_bytes
-                .unwrap_or(Policy::default().max_response_bytes),
-            ..Policy::default()
+                .unwrap_or(defaults.max_response_bytes),
+            ..defaults
         };
         let inner = Inner(Arc::new(Shared {
             account,

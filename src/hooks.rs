@@ -1,29 +1,33 @@
 //! Cross-cutting behaviour of every generated call, as progenitor `ClientHooks`:
-//! authentication, the 401 refresh, bounded retries, timeouts and a response size cap.
+//! the path guard, authentication, the 401 refresh, retries within a budget, the
+//! per-attempt timeout and the call deadline, and a response size cap.
 //!
 //! The generated methods stay untouched; these hooks run around each of them, so the raw
 //! [`generated::Client`](crate::generated::Client) a caller gets from
 //! [`Dintero::raw`](crate::Dintero::raw) is just as safe as the typed methods.
 
-use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
-use std::pin::Pin;
+use std::pin::{Pin, pin};
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use base64::Engine as _;
-use bytes::{Bytes, BytesMut};
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
-use reqwest::header::{AUTHORIZATION, HeaderValue, RETRY_AFTER};
+use reqwest::header::{AUTHORIZATION, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::time::Instant;
 
+use crate::client::{DEFAULT_DEADLINE, DEFAULT_TIMEOUT};
+use crate::deadline::{Deadline, ready_now};
 use crate::error::TokenError;
 use crate::generated::Client;
 use crate::path_guard::reaches_its_own_path;
+use crate::retry::{self, RetryBudget, Verdict};
 use crate::token::{Token, TokenCache};
 use crate::types;
+use crate::wire::{capture, observe, report};
 
 /// The operationId of the token endpoint: Basic auth, never a bearer token.
 pub(crate) const TOKEN_OPERATION: &str = "aid_auths_oauth_token_post";
@@ -82,59 +86,33 @@ impl fmt::Debug for Auth {
 /// Timeouts, retries and limits.
 #[derive(Debug, Clone)]
 pub(crate) struct Policy {
-    /// Whole-request timeout applied to each request that has none of its own.
-    pub(crate) request_timeout: Option<Duration>,
+    /// The timeout of one attempt: connecting, sending and reading the whole answer.
+    pub(crate) attempt_timeout: Duration,
+    /// The HTTP client applies `attempt_timeout` itself (our default client does): a
+    /// request then needs its own timeout only when the deadline cuts it short, which
+    /// spares the allocation reqwest makes for a per-request timeout.
+    pub(crate) client_applies_attempt_timeout: bool,
+    /// Everything one call does (attempts, token fetch, waits) ends by then.
+    pub(crate) deadline: Duration,
+    /// How often a request that was not processed is sent again.
+    pub(crate) retry: RetryBudget,
+    /// First backoff step; doubles on each retry.
+    pub(crate) backoff: Duration,
     /// The most response-body bytes read; more is an error, not an allocation.
     pub(crate) max_response_bytes: usize,
-    /// Extra attempts after a connect error (the request never reached the server).
-    pub(crate) connect_retries: u32,
-    /// Extra attempts at the token endpoint after 429, 5xx or a connect error.
-    pub(crate) token_retries: u32,
-    /// First backoff delay; doubles on each attempt.
-    pub(crate) backoff: Duration,
-    /// The longest `Retry-After` we wait for; longer fails at once.
-    pub(crate) max_retry_after: Duration,
 }
 
 impl Default for Policy {
     fn default() -> Self {
         Self {
-            request_timeout: None,
-            max_response_bytes: 4 * 1024 * 1024,
-            connect_retries: 2,
-            token_retries: 3,
+            attempt_timeout: DEFAULT_TIMEOUT,
+            client_applies_attempt_timeout: false,
+            deadline: DEFAULT_DEADLINE,
+            retry: RetryBudget::default(),
             backoff: Duration::from_millis(100),
-            max_retry_after: Duration::from_secs(30),
+            max_response_bytes: 4 * 1024 * 1024,
         }
     }
-}
-
-/// What the hooks saw on the wire during one call, for the error mapping: progenitor's
-/// error alone loses the status of an undecodable body and cannot carry a token error.
-#[derive(Debug, Default, Clone)]
-pub(crate) struct WireReport {
-    pub(crate) status: Option<u16>,
-    pub(crate) body: Bytes,
-    pub(crate) body_over_limit: Option<usize>,
-    pub(crate) token_error: Option<TokenError>,
-}
-
-tokio::task_local! {
-    static WIRE: RefCell<WireReport>;
-}
-
-/// Runs one call and returns what the hooks saw on the wire during it.
-pub(crate) async fn observe<F: Future>(call: F) -> (F::Output, WireReport) {
-    WIRE.scope(RefCell::new(WireReport::default()), async {
-        let output = call.await;
-        (output, WIRE.with(|w| w.take()))
-    })
-    .await
-}
-
-/// Records into the current call's report, if the call is observed.
-fn report(update: impl FnOnce(&mut WireReport)) {
-    let _ = WIRE.try_with(|w| update(&mut w.borrow_mut()));
 }
 
 impl ClientHooks<Inner> for Client {
@@ -153,19 +131,11 @@ impl ClientHooks<Inner> for Client {
         }
         // progenitor adds the spec's `info.version`; Dintero does not document the header.
         request.headers_mut().remove("api-version");
-        if let Some(timeout) = self.shared().policy.request_timeout {
-            request.timeout_mut().get_or_insert(timeout);
-        }
         let authorization = if info.operation_id == TOKEN_OPERATION {
             self.basic_authorization()
                 .map_err(progenitor_client::Error::Custom)?
         } else {
-            let token = self.token().await.map_err(|e| {
-                let message = format!("token request failed: {e}");
-                report(|w| w.token_error = Some(e));
-                progenitor_client::Error::Custom(message)
-            })?;
-            token.header().clone()
+            self.bearer_authorization(request).await?
         };
         request.headers_mut().insert(AUTHORIZATION, authorization);
         Ok(())
@@ -176,12 +146,15 @@ impl ClientHooks<Inner> for Client {
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
+        let policy = &self.shared().policy;
+        let deadline =
+            Deadline::carried(&request).unwrap_or_else(|| Deadline::after(policy.deadline));
         let response = if info.operation_id == TOKEN_OPERATION {
-            self.send_token_request(request).await?
+            self.send(&request, &deadline, retry::token_verdict).await?
         } else {
-            self.send_operation(request).await?
+            self.send_operation(request, &deadline).await?
         };
-        capture(response, self.shared().policy.max_response_bytes).await
+        capture(response, policy.max_response_bytes).await
     }
 }
 
@@ -241,66 +214,51 @@ impl Client {
         })
     }
 
-    /// Sends a token request, retrying 429 (after `Retry-After`), 5xx and connect errors.
+    /// `Authorization: Bearer ...` for an operation, within the call's deadline.
     ///
-    /// A token request changes nothing on the server, so retrying it is always safe.
-    async fn send_token_request(
+    /// The deadline starts only if the token is not ready at once: a cached token costs
+    /// neither a clock read nor a timer, and the wait for a fetched one is carried to
+    /// `exec` so that the whole call stays within the deadline.
+    async fn bearer_authorization<E>(
         &self,
-        request: reqwest::Request,
-    ) -> reqwest::Result<reqwest::Response> {
-        let policy = &self.shared().policy;
-        let mut attempt = 0;
-        loop {
-            let outcome = self.client().execute(clone_json(&request)).await;
-            let delay = match &outcome {
-                Err(e) if e.is_connect() => Some(backoff(policy.backoff, attempt)),
-                Ok(r) if r.status() == 429 => {
-                    retry_after(r).or(Some(backoff(policy.backoff, attempt)))
-                }
-                Ok(r) if r.status().is_server_error() => Some(backoff(policy.backoff, attempt)),
-                _ => None,
-            };
-            match delay {
-                Some(delay)
-                    if attempt < policy.token_retries && delay <= policy.max_retry_after =>
-                {
-                    tracing::warn!(
-                        attempt,
-                        delay_ms = delay.as_millis() as u64,
-                        "retrying token request"
-                    );
-                    tokio::time::sleep(delay).await;
-                    attempt += 1;
-                }
-                _ => return outcome,
+        request: &mut reqwest::Request,
+    ) -> Result<HeaderValue, progenitor_client::Error<E>> {
+        let mut token = pin!(self.token());
+        let token = match ready_now(&mut token).await {
+            Poll::Ready(token) => token,
+            Poll::Pending => {
+                let deadline = Deadline::after(self.shared().policy.deadline);
+                let Ok(token) = tokio::time::timeout_at(deadline.at(), token).await else {
+                    report(|w| w.deadline_before_send = true);
+                    return Err(progenitor_client::Error::Custom(
+                        "the call deadline passed while waiting for an access token: \
+                         nothing was sent"
+                            .into(),
+                    ));
+                };
+                deadline.carry(request);
+                token
             }
-        }
+        };
+        let token = token.map_err(|e| {
+            let message = format!("token request failed: {e}");
+            report(|w| w.token_error = Some(e));
+            progenitor_client::Error::Custom(message)
+        })?;
+        Ok(token.header().clone())
     }
 
-    /// Sends a change operation. It is retried only where it provably never reached the
-    /// server (connect error), and once with a fresh token after a 401.
+    /// Sends a change operation: retried only where it provably was not processed (see
+    /// [`retry::change_verdict`]), and once with a fresh token after a 401.
     async fn send_operation(
         &self,
-        request: reqwest::Request,
+        mut request: reqwest::Request,
+        deadline: &Deadline,
     ) -> reqwest::Result<reqwest::Response> {
-        let shared = self.shared();
-        let mut request = request;
-        let mut connect_attempt = 0;
         let mut refreshed = false;
         loop {
-            let Some(this_try) = request.try_clone() else {
-                return self.client().execute(request).await;
-            };
-            let response = match self.client().execute(this_try).await {
-                Err(e) if e.is_connect() && connect_attempt < shared.policy.connect_retries => {
-                    tracing::warn!(attempt = connect_attempt, "connect failed; retrying");
-                    tokio::time::sleep(backoff(shared.policy.backoff, connect_attempt)).await;
-                    connect_attempt += 1;
-                    continue;
-                }
-                outcome => outcome?,
-            };
-            let Auth::ClientCredentials { cache, .. } = &shared.auth else {
+            let response = self.send(&request, deadline, retry::change_verdict).await?;
+            let Auth::ClientCredentials { cache, .. } = &self.shared().auth else {
                 return Ok(response);
             };
             if response.status() != 401 || refreshed {
@@ -310,86 +268,66 @@ impl Client {
             if let Some(used) = request.headers().get(AUTHORIZATION) {
                 cache.invalidate_if(|t| t.header() == used);
             }
-            match self.token().await {
-                Ok(token) => {
+            match tokio::time::timeout_at(deadline.at(), self.token()).await {
+                Ok(Ok(token)) => {
                     tracing::info!("401 with a cached token; retrying once with a fresh one");
                     request
                         .headers_mut()
                         .insert(AUTHORIZATION, token.header().clone());
                     refreshed = true;
                 }
-                Err(e) => {
+                Ok(Err(e)) => {
                     report(|w| w.token_error = Some(e));
+                    return Ok(response);
+                }
+                Err(_) => {
+                    report(|w| w.deadline_before_send = true);
                     return Ok(response);
                 }
             }
         }
+    }
+
+    /// Sends `request` within the retry budget and the deadline; returns the last answer.
+    async fn send(
+        &self,
+        request: &reqwest::Request,
+        deadline: &Deadline,
+        verdict: fn(&reqwest::Result<reqwest::Response>) -> Verdict,
+    ) -> reqwest::Result<reqwest::Response> {
+        let policy = &self.shared().policy;
+        let attempt = || self.attempt(request, deadline);
+        let (outcome, spent) =
+            retry::with_retries(policy.retry, policy.backoff, deadline, attempt, verdict).await;
+        if spent.is_some() {
+            report(|w| w.not_processed = spent);
+        }
+        outcome
+    }
+
+    /// One attempt, with the per-attempt timeout or, if it comes first, the deadline.
+    async fn attempt(
+        &self,
+        request: &reqwest::Request,
+        deadline: &Deadline,
+    ) -> reqwest::Result<reqwest::Response> {
+        let policy = &self.shared().policy;
+        let mut this_try = clone_json(request);
+        let timeout = deadline.attempt_timeout(policy.attempt_timeout);
+        if timeout.cut {
+            report(|w| w.attempt_cut = true);
+        }
+        // `this_try.timeout()` is the deadline `pre` carried: always replace it.
+        if timeout.cut || !policy.client_applies_attempt_timeout || this_try.timeout().is_some() {
+            *this_try.timeout_mut() = Some(timeout.duration);
+        }
+        self.client().execute(this_try).await
     }
 }
 
 fn clone_json(request: &reqwest::Request) -> reqwest::Request {
     request
         .try_clone()
-        .expect("token requests have a JSON body, which can always be cloned")
-}
-
-/// Exponential backoff: `base`, `2 * base`, `4 * base`, ...
-fn backoff(base: Duration, attempt: u32) -> Duration {
-    base.saturating_mul(1 << attempt.min(10))
-}
-
-/// `Retry-After` in seconds (the form Dintero sends).
-fn retry_after(response: &reqwest::Response) -> Option<Duration> {
-    let seconds = response.headers().get(RETRY_AFTER)?.to_str().ok()?;
-    Some(Duration::from_secs(seconds.trim().parse().ok()?))
-}
-
-/// Reads the body, at most `limit` bytes, and records what was seen for the error mapping.
-///
-/// progenitor reads whole bodies into memory; this cap keeps a hostile or broken server
-/// from making us allocate without bound.
-async fn capture(
-    mut response: reqwest::Response,
-    limit: usize,
-) -> reqwest::Result<reqwest::Response> {
-    let status = response.status();
-    // The hot path: a 200 whose declared length is within the limit passes through as is
-    // (hyper never yields more than Content-Length, and progenitor keeps the bytes of a
-    // 200 it cannot decode). Other answers are read here so the error can keep the body.
-    if status == reqwest::StatusCode::OK
-        && response
-            .content_length()
-            .is_some_and(|len| len <= limit as u64)
-    {
-        report(|w| w.status = Some(status.as_u16()));
-        return Ok(response);
-    }
-    let mut body = BytesMut::new();
-    let mut over_limit = response
-        .content_length()
-        .is_some_and(|len| len > limit as u64);
-    while !over_limit {
-        let Some(chunk) = response.chunk().await? else {
-            break;
-        };
-        over_limit = body.len() + chunk.len() > limit;
-        if !over_limit {
-            body.extend_from_slice(&chunk);
-        }
-    }
-    let body = if over_limit {
-        Bytes::new()
-    } else {
-        body.freeze()
-    };
-    report(|w| {
-        w.status = Some(status.as_u16());
-        w.body = body.clone();
-        w.body_over_limit = over_limit.then_some(limit);
-    });
-    let mut rebuilt = http::Response::new(body);
-    *rebuilt.status_mut() = status;
-    *rebuilt.version_mut() = response.version();
-    *rebuilt.headers_mut() = std::mem::take(response.headers_mut());
-    Ok(reqwest::Response::from(rebuilt))
+        // The generated code builds every body with `.json(..)`: bytes, always clonable.
+        .expect("generated requests have a JSON body, which can always be cloned")
 }

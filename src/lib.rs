@@ -3,8 +3,9 @@
 //! The types in [`types`] and the raw client in [`generated`] are generated at build time
 //! by progenitor from the hand-written OpenAPI 3.0.3 spec in `openapi/dintero.yaml`.
 //! [`Dintero`] sits on top: it validates arguments before anything is sent, fetches and
-//! refreshes client-credentials tokens, retries only what is safe to retry, and returns
-//! one typed [`Error`].
+//! refreshes client-credentials tokens, retries only what provably was not processed
+//! (within a [`RetryBudget`] and a per-call deadline), and returns one typed [`Error`]
+//! that says whether a failed change may have been applied ([`Error::outcome`]).
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), dintero_client::Error> {
@@ -21,19 +22,24 @@
 #![deny(missing_docs)]
 
 mod client;
+mod deadline;
 mod error;
 #[cfg(feature = "fake")]
 pub mod fake;
 pub mod generated;
 mod hooks;
 mod path_guard;
+mod retry;
 mod token;
 mod validate;
+mod wire;
 
 pub use client::{
-    DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, Dintero, DinteroBuilder, USER_AGENT,
+    DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DEADLINE, DEFAULT_TIMEOUT, Dintero,
+    DinteroBuilder, USER_AGENT,
 };
-pub use error::{Error, TokenError};
+pub use error::{Error, Outcome, Timeout, TokenError};
 pub use generated::types;
 pub use hooks::Inner;
+pub use retry::RetryBudget;
 pub use validate::{MAX_ID_CHARS, validate_change_customer_id, validate_change_username};

@@ -6,7 +6,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::*;
-use dintero_client::{Dintero, Error};
+use dintero_client::{Dintero, Error, Outcome, Timeout};
 use httpmock::MockServer;
 use httpmock::prelude::*;
 use serde_json::json;
@@ -86,7 +86,7 @@ async fn a_500_from_a_change_is_not_retried() {
 }
 
 #[tokio::test]
-async fn a_timed_out_change_is_a_transport_error_and_not_retried() {
+async fn a_timed_out_change_says_which_timeout_and_outcome_unknown_and_is_not_retried() {
     let server = MockServer::start_async().await;
     let token = token_mock(&server, "tok", 3600).await;
     let slow = server
@@ -104,10 +104,10 @@ async fn a_timed_out_change_is_a_transport_error_and_not_retried() {
     let err = client.change_customer_id("old", "new").await.unwrap_err();
     let elapsed = started.elapsed();
     assert!(err.is_timeout(), "{err:?}");
-    assert!(
-        matches!(&err, Error::Transport(e) if e.is_timeout()),
-        "{err:?}"
-    );
+    assert_eq!(err.timeout(), Some(Timeout::Attempt), "{err:?}");
+    // The request was sent: Dintero may have applied it.
+    assert_eq!(err.outcome(), Outcome::Unknown, "{err:?}");
+    assert!(err.to_string().contains("per-attempt timeout"), "{err}");
     assert_eq!(err.status(), None);
     assert!(
         elapsed < SLOW,
@@ -444,6 +444,7 @@ async fn no_error_shows_a_secret_a_token_or_an_id() {
             Error::Api { .. } => "Api",
             Error::Token(_) => "Token",
             Error::Transport(_) => "Transport",
+            Error::TimedOut { .. } => "TimedOut",
             Error::UnexpectedResponse { .. } => "UnexpectedResponse",
             _ => "other",
         })
@@ -454,7 +455,7 @@ async fn no_error_shows_a_secret_a_token_or_an_id() {
             "Token",
             "Api",
             "Api",
-            "Transport",
+            "TimedOut",
             "UnexpectedResponse",
             "Token",
             "Token",

@@ -384,11 +384,12 @@ async fn token_5xx_is_retried_a_bounded_number_of_times() {
         other => panic!("expected Error::Token 500, got {other:?}"),
     }
     assert_eq!(err.status(), Some(500));
-    // token_retries = 3: four requests, with backoff 100 + 200 + 400 ms between them.
+    // The default retry budget, 3: four requests, with backoff 100, 200 and 400 ms, each
+    // with equal jitter (half of it at least) between them.
     failing.assert_calls_async(4).await;
     op.assert_calls_async(0).await;
     assert!(
-        elapsed >= Duration::from_millis(650),
+        elapsed >= Duration::from_millis(350),
         "no backoff: {elapsed:?}"
     );
     assert!(elapsed < CEILING, "{elapsed:?}");

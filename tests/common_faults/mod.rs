@@ -50,8 +50,11 @@ pub enum Action {
     Reply(Vec<u8>),
     /// Write these bytes, then close the connection cleanly (FIN).
     ReplyClose(Vec<u8>),
-    /// Write these bytes, then reset the connection (RST).
+    /// Write these bytes, then reset the connection (RST). Empty: reset instead of
+    /// answering, after the request was read.
     ReplyReset(Vec<u8>),
+    /// Wait this long (on the runtime's clock), then write these bytes.
+    ReplyAfter(Duration, Vec<u8>),
     /// Read the request and never answer (the connection stays open until the peer leaves).
     Hang,
     /// Write `head`, then `total` bytes of filler as fast as the peer reads them.
@@ -132,6 +135,12 @@ async fn serve(mut stream: TcpStream, handler: Arc<Handler>, server: Server) {
         }
         match action {
             Action::Reply(bytes) => {
+                if stream.write_all(&bytes).await.is_err() {
+                    return;
+                }
+            }
+            Action::ReplyAfter(delay, bytes) => {
+                tokio::time::sleep(delay).await;
                 if stream.write_all(&bytes).await.is_err() {
                     return;
                 }
@@ -253,6 +262,35 @@ pub fn json(status: u16, body: &str) -> Vec<u8> {
     )
 }
 
+/// Dintero's error body with this message, as JSON with `status`.
+pub fn error_json(status: u16, message: &str) -> Vec<u8> {
+    json(status, &format!(r#"{{"error":{{"message":"{message}"}}}}"#))
+}
+
+/// A 429 or 503 with `Retry-After: retry_after` and Dintero's error body.
+pub fn busy(status: u16, retry_after: &str) -> Vec<u8> {
+    response(
+        status,
+        &[
+            ("retry-after", retry_after),
+            ("content-type", "application/json"),
+        ],
+        br#"{"error":{"message":"slow down"}}"#,
+    )
+}
+
+/// Answers `first` to the first `n` requests the handler sees, `then` after that.
+pub fn first_n(n: usize, first: Vec<u8>, then: Vec<u8>) -> impl Fn(&Req) -> Action + Send + Sync {
+    let seen = AtomicUsize::new(0);
+    move |_| {
+        if seen.fetch_add(1, Ordering::SeqCst) < n {
+            Action::Reply(first.clone())
+        } else {
+            Action::Reply(then.clone())
+        }
+    }
+}
+
 /// A token endpoint answer.
 pub fn token_json(token: &str, expires_in: u64) -> Vec<u8> {
     json(
@@ -266,9 +304,14 @@ fn reason(status: u16) -> &'static str {
         200 => "OK",
         302 => "Found",
         307 => "Temporary Redirect",
+        400 => "Bad Request",
         401 => "Unauthorized",
+        404 => "Not Found",
         429 => "Too Many Requests",
         500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
         _ => "Whatever",
     }
 }

@@ -1,0 +1,99 @@
+//! What the hooks saw on the wire during one call, for the error mapping, and the
+//! response-body cap.
+//!
+//! progenitor's error alone loses the status of an undecodable body, cannot carry a token
+//! error, and cannot say why the hooks stopped (deadline, retry budget): the hooks record
+//! that here, in a task-local the typed client scopes around each call. The raw client has
+//! no scope, and recording is then a no-op.
+
+use bytes::{Bytes, BytesMut};
+use std::cell::RefCell;
+use std::future::Future;
+
+use crate::error::TokenError;
+use crate::retry::Spent;
+
+/// See the module documentation.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct WireReport {
+    /// The status of the answer the caller gets, as soon as its head arrived.
+    pub(crate) status: Option<u16>,
+    pub(crate) body: Bytes,
+    pub(crate) body_over_limit: Option<usize>,
+    pub(crate) token_error: Option<TokenError>,
+    /// The call deadline passed while waiting for a token: the change was not sent (again).
+    pub(crate) deadline_before_send: bool,
+    /// The last attempt's timeout was cut short to end at the call deadline.
+    pub(crate) attempt_cut: bool,
+    /// Answers said "not processed" until the retry budget or the deadline ran out.
+    pub(crate) not_processed: Option<Spent>,
+}
+
+tokio::task_local! {
+    static WIRE: RefCell<WireReport>;
+}
+
+/// Runs one call and returns what the hooks saw on the wire during it.
+pub(crate) async fn observe<F: Future>(call: F) -> (F::Output, WireReport) {
+    WIRE.scope(RefCell::new(WireReport::default()), async {
+        let output = call.await;
+        (output, WIRE.with(|w| w.take()))
+    })
+    .await
+}
+
+/// Records into the current call's report, if the call is observed.
+pub(crate) fn report(update: impl FnOnce(&mut WireReport)) {
+    let _ = WIRE.try_with(|w| update(&mut w.borrow_mut()));
+}
+
+/// Reads the body, at most `limit` bytes, and records what was seen for the error mapping.
+///
+/// progenitor reads whole bodies into memory; this cap keeps a hostile or broken server
+/// from making us allocate without bound.
+pub(crate) async fn capture(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> reqwest::Result<reqwest::Response> {
+    let status = response.status();
+    // Recorded before the body is read: if reading fails, the status still tells whether
+    // Dintero applied the change.
+    report(|w| w.status = Some(status.as_u16()));
+    // The hot path: a 200 whose declared length is within the limit passes through as is
+    // (hyper never yields more than Content-Length, and progenitor keeps the bytes of a
+    // 200 it cannot decode). Other answers are read here so the error can keep the body.
+    if status == reqwest::StatusCode::OK
+        && response
+            .content_length()
+            .is_some_and(|len| len <= limit as u64)
+    {
+        return Ok(response);
+    }
+    let mut body = BytesMut::new();
+    let mut over_limit = response
+        .content_length()
+        .is_some_and(|len| len > limit as u64);
+    while !over_limit {
+        let Some(chunk) = response.chunk().await? else {
+            break;
+        };
+        over_limit = body.len() + chunk.len() > limit;
+        if !over_limit {
+            body.extend_from_slice(&chunk);
+        }
+    }
+    let body = if over_limit {
+        Bytes::new()
+    } else {
+        body.freeze()
+    };
+    report(|w| {
+        w.body = body.clone();
+        w.body_over_limit = over_limit.then_some(limit);
+    });
+    let mut rebuilt = http::Response::new(body);
+    *rebuilt.status_mut() = status;
+    *rebuilt.version_mut() = response.version();
+    *rebuilt.headers_mut() = std::mem::take(response.headers_mut());
+    Ok(reqwest::Response::from(rebuilt))
+}

@@ -481,3 +481,50 @@ async fn no_error_shows_a_secret_a_token_or_an_id() {
         assert!(!shown.contains(ID), "the caller's id is shown by {shown}");
     }
 }
+
+/// Issue 14 item 3: what `?` and `unwrap` print (`Debug`) holds no response body and no
+/// server text, which can carry a customer's personal data; the body stays reachable.
+#[tokio::test]
+async fn debug_of_errors_shows_no_personal_data_from_the_response() {
+    const PERSONAL: &str = "kari.nordmann@example.com";
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path(customer_path("old"));
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(json!({"type": "customer", "email": PERSONAL, "first_name": "Kari"}));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path(username_path("old"));
+            then.status(404)
+                .header("content-type", "application/json")
+                .json_body(json!({"error": {
+                    "message": format!("no user {PERSONAL}"),
+                    "code": "NOT_FOUND",
+                    "errors": [{"username": PERSONAL}],
+                }}));
+        })
+        .await;
+    let client = bearer_client(&server);
+    let undecodable = client.change_customer_id("old", "new").await.unwrap_err();
+    let not_found = client.change_username("old", "new").await.unwrap_err();
+    for err in [&undecodable, &not_found] {
+        for shown in [format!("{err:?}"), format!("{err:#?}")] {
+            assert!(!shown.contains(PERSONAL), "{shown}");
+            assert!(!shown.contains("Kari"), "{shown}");
+        }
+    }
+    assert!(
+        format!("{undecodable:?}").contains("status: 200"),
+        "{undecodable:?}"
+    );
+    assert!(
+        format!("{not_found:?}").contains("NOT_FOUND"),
+        "{not_found:?}"
+    );
+    let body = String::from_utf8_lossy(undecodable.raw_body().expect("kept"));
+    assert!(body.contains(PERSONAL), "{body}");
+}

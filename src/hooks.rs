@@ -195,9 +195,12 @@ impl Client {
     fn fetch_token(&self) -> Pin<Box<dyn Future<Output = Result<Token, TokenError>> + Send + '_>> {
         Box::pin(async move {
             let account = &self.shared().account;
+            // The spec's pattern for `audience` also holds the account id's; a
+            // validated account id cannot fail it, and the grant is sent without one if so.
+            let audience = format!("{AUDIENCE_BASE}{}", account.as_str());
             let grant = types::TokenRequest {
                 grant_type: types::TokenRequestGrantType::ClientCredentials,
-                audience: Some(format!("{AUDIENCE_BASE}{}", account.as_str())),
+                audience: types::TokenRequestAudience::try_from(audience).ok(),
             };
             let issued = Instant::now();
             let (result, wire) = observe(self.aid_auths_oauth_token_post(account, &grant)).await;

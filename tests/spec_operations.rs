@@ -262,7 +262,11 @@ async fn token_endpoint_request_is_exact() {
     let aid = types::AccountId::try_from(AID).unwrap();
     let grant = types::TokenRequest {
         grant_type: types::TokenRequestGrantType::ClientCredentials,
-        audience: Some("https://api.dintero.com/v1/accounts/T12345678".into()),
+        audience: Some(
+            "https://api.dintero.com/v1/accounts/T12345678"
+                .parse()
+                .unwrap(),
+        ),
     };
     let issued = client
         .raw()
@@ -449,7 +453,11 @@ async fn token_endpoint_403_mfa_required_keeps_mfa_token() {
     let aid = types::AccountId::try_from(AID).unwrap();
     let grant = types::TokenRequest {
         grant_type: types::TokenRequestGrantType::ClientCredentials,
-        audience: Some("https://api.dintero.com/v1/accounts/T12345678".into()),
+        audience: Some(
+            "https://api.dintero.com/v1/accounts/T12345678"
+                .parse()
+                .unwrap(),
+        ),
     };
     match client.raw().aid_auths_oauth_token_post(&aid, &grant).await {
         Err(generated::Error::ErrorResponse(rv)) => {

@@ -459,7 +459,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub updated_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     }
-    ///Customer update
+    ///Customer update. Without `customer_id`, Dintero gives the customer an auto-generated customer_id (the Customer schema: "An auto-generated customer_id will be created if no customer_id is provided").
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -470,11 +470,11 @@ pub mod types {
         schemars::JsonSchema
     )]
     pub struct CustomerIdUpdate {
-        ///New customer_id (must not have trailing or leading spaces).
+        ///New customer_id (must not have trailing or leading spaces: the pattern refuses Unicode white space, as Rust's `char::is_whitespace` defines it, at either end).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub customer_id: ::std::option::Option<CustomerIdUpdateCustomerId>,
     }
-    ///New customer_id (must not have trailing or leading spaces).
+    ///New customer_id (must not have trailing or leading spaces: the pattern refuses Unicode white space, as Rust's `char::is_whitespace` defines it, at either end).
     #[derive(
         ::serde::Serialize,
         Clone,
@@ -509,6 +509,19 @@ pub mod types {
             }
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new(
+                        "^[^\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]([\\s\\S]*[^\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000])?$",
+                    )
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^[^\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]([\\s\\S]*[^\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000])?$\""
+                        .into(),
+                );
             }
             Ok(Self(value.to_string()))
         }
@@ -746,10 +759,84 @@ pub mod types {
         schemars::JsonSchema
     )]
     pub struct TokenRequest {
-        ///The account URL the token is for, with the same account id as the path: `https://api.dintero.com/v1/accounts/{aid}`.
+        ///The account URL the token is for, with the same account id as the path: `https://api.dintero.com/v1/accounts/{aid}`. An audience naming another account than the path is refused with 403 (the client is not granted that audience).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub audience: ::std::option::Option<::std::string::String>,
+        pub audience: ::std::option::Option<TokenRequestAudience>,
         pub grant_type: TokenRequestGrantType,
+    }
+    ///The account URL the token is for, with the same account id as the path: `https://api.dintero.com/v1/accounts/{aid}`. An audience naming another account than the path is refused with 403 (the client is not granted that audience).
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct TokenRequestAudience(::std::string::String);
+    impl ::std::ops::Deref for TokenRequestAudience {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<TokenRequestAudience> for ::std::string::String {
+        fn from(value: TokenRequestAudience) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for TokenRequestAudience {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new(
+                        "^https://api\\.dintero\\.com/v1/accounts/[PT][0-9]{8}$",
+                    )
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^https://api\\.dintero\\.com/v1/accounts/[PT][0-9]{8}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for TokenRequestAudience {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for TokenRequestAudience {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for TokenRequestAudience {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
     }
     ///`TokenRequestGrantType`
     #[derive(
@@ -1043,6 +1130,9 @@ Arguments:
             500u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
+            503u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -1103,7 +1193,16 @@ Arguments:
             404u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
+            409u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            429u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             500u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            503u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
@@ -1166,7 +1265,16 @@ Arguments:
             404u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
+            409u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            429u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             500u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            503u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use dintero_client::fake::{
-    DEMO_ACCOUNT_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, FakeDintero, Operation,
+    DEMO_ACCOUNT_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, FakeDintero, Operation, Seed, SeedError,
 };
 use dintero_client::{Dintero, Error, types};
 use serde::Serialize;
@@ -45,6 +45,15 @@ fn decodes_exactly<T: DeserializeOwned + Serialize>(body: &[u8]) -> T {
         "round trip changes the body"
     );
     typed
+}
+
+/// A client that sends `token` as its bearer token.
+fn bearer_client(fake: &FakeDintero, token: &str) -> Dintero {
+    fake.client_builder()
+        .account_id(AID)
+        .bearer_token(token)
+        .build()
+        .expect("client builds")
 }
 
 fn api_status(err: &Error) -> u16 {
@@ -187,13 +196,13 @@ async fn unknown_current_id_is_404() {
 }
 
 #[tokio::test]
-async fn taken_new_id_is_400_and_changes_nothing() {
+async fn taken_new_id_is_409_conflict_and_changes_nothing() {
     let fake = demo().await;
     let err = client(&fake)
         .change_customer_id("crm-17", "crm-18")
         .await
         .unwrap_err();
-    assert_eq!(api_status(&err), 400);
+    assert_eq!(api_status(&err), 409);
     let Error::Api { body, .. } = &err else {
         unreachable!()
     };
@@ -202,7 +211,9 @@ async fn taken_new_id_is_400_and_changes_nothing() {
         "{}",
         body.error.message
     );
+    assert_eq!(body.error.code.as_deref(), Some("CONFLICT"));
     assert_eq!(body.error.errors[0]["field"], "customer_id");
+    assert_eq!(body.error.errors[0]["rule"], "unique");
     assert!(fake.customer(AID, "crm-17").is_some());
     assert!(fake.customer(AID, "crm-18").unwrap().metadata.is_empty());
 
@@ -210,7 +221,7 @@ async fn taken_new_id_is_400_and_changes_nothing() {
         .change_username("kari@example.com", "ola@example.com")
         .await
         .unwrap_err();
-    assert_eq!(api_status(&err), 400);
+    assert_eq!(api_status(&err), 409);
     assert!(fake.user(AID, "kari@example.com").is_some());
 }
 
@@ -242,13 +253,7 @@ async fn wrong_client_credentials_are_a_401_token_error() {
 #[tokio::test]
 async fn bad_and_expired_bearer_tokens_are_401() {
     let fake = demo().await;
-    let with_token = |token: &str| {
-        fake.client_builder()
-            .account_id(AID)
-            .bearer_token(token)
-            .build()
-            .unwrap()
-    };
+    let with_token = |token: &str| bearer_client(&fake, token);
 
     let err = with_token("not-a-token")
         .change_customer_id("crm-17", "x")
@@ -256,11 +261,10 @@ async fn bad_and_expired_bearer_tokens_are_401() {
         .unwrap_err();
     assert_eq!(api_status(&err), 401);
 
-    fake.set_token_lifetime(Duration::from_millis(300));
-    let short = fake.issue_token(AID, DEMO_CLIENT_ID);
-    let client = with_token(&short);
+    let token = fake.issue_token(AID, DEMO_CLIENT_ID);
+    let client = with_token(&token);
     client.change_customer_id("crm-17", "crm-a").await.unwrap();
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    fake.expire_tokens();
     let err = client
         .change_customer_id("crm-a", "crm-b")
         .await
@@ -335,12 +339,15 @@ async fn token_lifetime_is_configurable_and_reported() {
     assert_eq!(token.token_type, "Bearer");
     assert_eq!(token.access_token.split('.').count(), 3, "JWT-shaped");
 
-    // A client refreshes ahead of expiry: a call after 1.6 s uses a new token.
-    let client = client(&fake);
-    client.change_customer_id("crm-17", "crm-a").await.unwrap();
-    tokio::time::sleep(Duration::from_millis(1600)).await;
-    client.change_customer_id("crm-a", "crm-b").await.unwrap();
-    assert_eq!(fake.request_count(Operation::Token), 3);
+    // The token stops working after exactly its lifetime: with none, at once. (The
+    // client's refresh ahead of expiry is tested on paused time in client_tokens.rs.)
+    fake.set_token_lifetime(Duration::ZERO);
+    let token = fake.issue_token(AID, DEMO_CLIENT_ID);
+    let err = bearer_client(&fake, &token)
+        .change_customer_id("crm-17", "crm-a")
+        .await
+        .unwrap_err();
+    assert_eq!(api_status(&err), 401);
 }
 
 #[tokio::test]
@@ -379,67 +386,84 @@ where
     out
 }
 
+/// The first detail of a 400: (field, in, rule).
+fn rule(body: &types::ErrorResponse) -> (String, String, String) {
+    let detail = &body.error.errors[0];
+    let text = |key: &str| detail[key].as_str().unwrap_or_default().to_string();
+    (text("field"), text("in"), text("rule"))
+}
+
 #[tokio::test]
-async fn the_fake_validates_requests_the_client_would_refuse() {
+async fn requests_are_checked_against_the_spec_naming_the_field_and_the_rule() {
     let fake = demo().await;
     let raw = Raw::new(&fake);
 
-    let (status, body) = raw
-        .change_customer("crm-17", json!({"customer_id": "crm-99 "}))
-        .await;
-    assert_eq!(status, 400);
-    assert_eq!(body.error.errors[0]["field"], "customer_id");
-    assert_eq!(body.error.errors[0]["in"], "body");
-    assert!(
-        body.error
-            .message
-            .contains("leading or trailing whitespace"),
-        "{}",
-        body.error.message
-    );
-
-    for bad in [
-        json!({"customer_id": ""}),
-        json!({"customer_id": "x".repeat(256)}),
-        json!({"customer_id": 5}),
-        json!({}),
-        json!([1]),
-    ] {
+    let cases = [
+        (json!({"customer_id": "crm-99 "}), "customer_id", "pattern"),
+        (json!({"customer_id": "\tcrm-99"}), "customer_id", "pattern"),
+        (json!({"customer_id": ""}), "customer_id", "minLength"),
+        (
+            json!({"customer_id": "x".repeat(256)}),
+            "customer_id",
+            "maxLength",
+        ),
+        (json!({"customer_id": 5}), "customer_id", "type"),
+        (json!({"customer_id": null}), "customer_id", "type"),
+        (json!([1]), "body", "type"),
+    ];
+    for (bad, field, expected_rule) in cases {
         let (status, body) = raw.change_customer("crm-17", bad.clone()).await;
         assert_eq!(status, 400, "{bad}");
         assert_eq!(body.error.code.as_deref(), Some("BAD_REQUEST"));
+        assert_eq!(
+            rule(&body),
+            (field.into(), "body".into(), expected_rule.into()),
+            "{bad}"
+        );
+        assert!(
+            body.error.message.contains(expected_rule),
+            "{}",
+            body.error.message
+        );
     }
-    let long = "x".repeat(256);
+    // Characters, not bytes: 255 two-byte characters are fine, and so is white space inside.
+    for good in ["ø".repeat(255), "crm 99".into()] {
+        fake.add_customer(AID, "crm-max");
+        let (status, _) = raw
+            .post(
+                &format!("/accounts/{AID}/customers/users/crm-max/change_customer_id"),
+                Some(&format!("Bearer {}", raw.token)),
+                json!({"customer_id": good}),
+            )
+            .await;
+        assert_eq!(status, 200, "{good}");
+    }
     let (status, body) = raw
-        .change_customer(&long, json!({"customer_id": "y"}))
+        .change_customer(&"x".repeat(256), json!({"customer_id": "y"}))
         .await;
     assert_eq!(status, 400);
-    assert_eq!(body.error.errors[0]["in"], "path");
-
-    // 255 characters is still fine.
-    let max = "y".repeat(255);
-    let (status, _) = raw
-        .post(
-            &format!("/accounts/{AID}/customers/users/crm-17/change_customer_id"),
-            Some(&format!("Bearer {}", raw.token)),
-            json!({"customer_id": max}),
-        )
-        .await;
-    assert_eq!(status, 200);
+    assert_eq!(
+        rule(&body),
+        ("customer_id".into(), "path".into(), "maxLength".into())
+    );
 
     let path = format!("/accounts/{AID}/auth/users/ola@example.com/change_username");
     let auth = format!("Bearer {}", raw.token);
-    for bad in [
-        json!({"username": ""}),
-        json!({}),
-        json!({"username": "u".repeat(256)}),
+    for (bad, expected_rule) in [
+        (json!({"username": ""}), "minLength"),
+        (json!({}), "required"),
+        (json!({"username": "u".repeat(256)}), "maxLength"),
     ] {
         let (status, body) = raw.post(&path, Some(&auth), bad.clone()).await;
         assert_eq!(status, 400, "{bad}");
-        decodes_exactly::<types::ErrorResponse>(&body);
+        let body: types::ErrorResponse = decodes_exactly(&body);
+        assert_eq!(
+            rule(&body),
+            ("username".into(), "body".into(), expected_rule.into())
+        );
     }
 
-    // Not JSON at all, and no content type.
+    // Not JSON, and no content type: the spec documents only application/json.
     let response = reqwest::Client::new()
         .post(format!("{}{path}", fake.base_url()))
         .header("authorization", &auth)
@@ -448,49 +472,73 @@ async fn the_fake_validates_requests_the_client_would_refuse() {
         .await
         .unwrap();
     assert_eq!(response.status(), 400);
-    decodes_exactly::<types::ErrorResponse>(&response.bytes().await.unwrap());
+    let body: types::ErrorResponse = decodes_exactly(&response.bytes().await.unwrap());
+    assert_eq!(
+        rule(&body),
+        ("Content-Type".into(), "header".into(), "content".into())
+    );
     assert!(fake.user(AID, "ola@example.com").is_some());
+    assert_eq!(fake.customer(AID, "crm-17").unwrap().customer_id, "crm-17");
 }
 
 #[tokio::test]
-async fn the_token_endpoint_validates_credentials_grant_and_audience() {
+async fn what_the_spec_allows_the_fake_accepts() {
+    let fake = demo().await;
+    let raw = Raw::new(&fake);
+    let auth = format!("Bearer {}", raw.token);
+
+    // No customer_id: the spec documents an auto-generated one.
+    let path = format!("/accounts/{AID}/customers/users/crm-17/change_customer_id");
+    let (status, body) = raw.post(&path, Some(&auth), json!({})).await;
+    assert_eq!(status, 200);
+    let customer: types::Customer = decodes_exactly(&body);
+    assert!(
+        uuid::Uuid::try_parse(&customer.customer_id).is_ok(),
+        "{}",
+        customer.customer_id
+    );
+    assert!(fake.customer(AID, "crm-17").is_none());
+    assert_eq!(fake.customer(AID, &customer.customer_id).unwrap(), customer);
+
+    // Properties the spec does not list are not forbidden by it.
+    let path = format!("/accounts/{AID}/auth/users/ola@example.com/change_username");
+    let body = json!({"username": "ola.n@example.com", "note": "from a newer client"});
+    let (status, _) = raw.post(&path, Some(&auth), body).await;
+    assert_eq!(status, 200);
+    assert!(fake.violations().is_empty());
+}
+
+#[tokio::test]
+async fn the_token_endpoint_checks_credentials_grant_and_audience() {
     let fake = demo().await;
     let url = format!("{}/accounts/{AID}/auth/token", fake.base_url());
     let http = reqwest::Client::new();
     let audience = format!("https://api.dintero.com/v1/accounts/{AID}");
+    let ours = Some((DEMO_CLIENT_ID, DEMO_CLIENT_SECRET));
+    let grant = json!({"grant_type": "client_credentials"});
     let cases = [
-        (None, json!({"grant_type": "client_credentials"}), 401),
+        (None, grant.clone(), 401),
+        (Some((DEMO_CLIENT_ID, "nope")), grant.clone(), 401),
+        (Some(("unknown", DEMO_CLIENT_SECRET)), grant.clone(), 401),
+        (ours, json!({"grant_type": "password"}), 400),
+        (ours, json!({}), 400),
         (
-            Some((DEMO_CLIENT_ID, "nope")),
-            json!({"grant_type": "client_credentials"}),
-            401,
-        ),
-        (
-            Some(("unknown", DEMO_CLIENT_SECRET)),
-            json!({"grant_type": "client_credentials"}),
-            401,
-        ),
-        (
-            Some((DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)),
-            json!({"grant_type": "password"}),
+            ours,
+            json!({"grant_type": "client_credentials", "audience": "anything"}),
             400,
         ),
-        (Some((DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)), json!({}), 400),
+        // A well-formed audience for another account: not granted.
         (
-            Some((DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)),
+            ours,
             json!({"grant_type": "client_credentials", "audience": "https://api.dintero.com/v1/accounts/T00000000"}),
-            400,
+            403,
         ),
         (
-            Some((DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)),
+            ours,
             json!({"grant_type": "client_credentials", "audience": audience}),
             200,
         ),
-        (
-            Some((DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)),
-            json!({"grant_type": "client_credentials"}),
-            200,
-        ),
+        (ours, grant.clone(), 200),
     ];
     for (credentials, body, expected) in cases {
         let mut request = http.post(&url).json(&body);
@@ -510,17 +558,18 @@ async fn the_token_endpoint_validates_credentials_grant_and_audience() {
             decodes_exactly::<types::ErrorResponse>(&bytes);
         }
     }
-    // A malformed account id is a 400 naming `aid`.
+    // A malformed account id is a 400 naming `aid` and its pattern.
     let response = http
         .post(format!("{}/accounts/X123/auth/token", fake.base_url()))
         .basic_auth(DEMO_CLIENT_ID, Some(DEMO_CLIENT_SECRET))
-        .json(&json!({"grant_type": "client_credentials"}))
+        .json(&grant)
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), 400);
     let body: types::ErrorResponse = decodes_exactly(&response.bytes().await.unwrap());
-    assert_eq!(body.error.errors[0]["field"], "aid");
+    assert_eq!(rule(&body).0, "aid");
+    assert_eq!(rule(&body).1, "path");
 }
 
 #[tokio::test]
@@ -675,14 +724,214 @@ async fn dropped_requests_and_responses_are_transport_errors() {
 }
 
 #[tokio::test]
-async fn dropping_the_fake_stops_the_server() {
+async fn shutdown_closes_the_port_before_it_returns() {
     let fake = demo().await;
     let addr = fake.addr();
     client(&fake)
         .change_customer_id("crm-17", "crm-a")
         .await
         .unwrap();
-    drop(fake);
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    // No sleep: `shutdown` returns once the listener is gone, so this cannot race.
+    fake.shutdown().await;
     assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+}
+
+#[tokio::test]
+async fn dropping_the_fake_stops_the_server() {
+    let fake = demo().await;
+    let addr = fake.addr();
+    drop(fake);
+    // Drop cannot wait for the aborted server task; the port closes as soon as the runtime
+    // runs it. Poll with a generous bound instead of guessing a sleep.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while tokio::net::TcpStream::connect(addr).await.is_ok() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "still serving after 5 s"
+        );
+        tokio::task::yield_now().await;
+    }
+}
+
+/// Sends `n` change requests over raw HTTP (no client retries in the way); their statuses
+/// and `Retry-After` headers.
+async fn raw_changes(fake: &FakeDintero, n: usize) -> Vec<(u16, Option<String>)> {
+    let raw = Raw::new(fake);
+    let mut seen = Vec::new();
+    for i in 0..n {
+        let path = format!("/accounts/{AID}/customers/users/nobody-{i}/change_customer_id");
+        let response = raw
+            .http
+            .post(format!("{}{path}", raw.base))
+            .bearer_auth(&raw.token)
+            .json(&json!({"customer_id": "x"}))
+            .send()
+            .await
+            .unwrap();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap().to_string());
+        let status = response.status().as_u16();
+        decodes_exactly::<types::ErrorResponse>(&response.bytes().await.unwrap());
+        seen.push((status, retry_after));
+    }
+    seen
+}
+
+#[tokio::test]
+async fn the_rate_limit_answers_429_with_retry_after_per_account() {
+    let fake = demo().await;
+    // One request per second: the first passes (404: the customer does not exist), the
+    // next ones within that second get 429 (the exact bucket arithmetic is unit-tested on
+    // a controlled clock; a loose bound keeps this one free of timing races).
+    fake.set_rate_limit(1);
+    let seen = raw_changes(&fake, 4).await;
+    assert_eq!(seen[0], (404, None));
+    assert_eq!(seen[1..], vec![(429, Some("1".into())); 3]);
+    assert_eq!(fake.request_count(Operation::ChangeCustomerId), 4);
+
+    // Another account has its own budget.
+    let other = "T00000001";
+    let response = reqwest::Client::new()
+        .post(format!(
+            "{}/accounts/{other}/customers/users/a/change_customer_id",
+            fake.base_url()
+        ))
+        .bearer_auth(fake.issue_token(other, "other"))
+        .json(&json!({"customer_id": "b"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+
+    fake.set_rate_limit(0);
+    assert!(raw_changes(&fake, 3).await.iter().all(|(s, _)| *s == 404));
+}
+
+#[tokio::test]
+async fn unavailable_bursts_and_one_off_failures_answer_503() {
+    let fake = demo().await;
+    fake.set_unavailable_bursts(Some("2/4".parse().unwrap()));
+    let statuses: Vec<u16> = raw_changes(&fake, 8)
+        .await
+        .into_iter()
+        .map(|s| s.0)
+        .collect();
+    assert_eq!(statuses, [404, 404, 503, 503, 404, 404, 503, 503]);
+    fake.set_unavailable_bursts(None);
+
+    fake.fail_requests(2, 503);
+    let statuses: Vec<u16> = raw_changes(&fake, 3)
+        .await
+        .into_iter()
+        .map(|s| s.0)
+        .collect();
+    assert_eq!(statuses, [503, 503, 404]);
+    assert!(fake.customer(AID, "crm-17").is_some());
+}
+
+#[tokio::test]
+async fn a_response_that_breaks_the_spec_is_recorded_as_a_violation() {
+    let fake = demo().await;
+    // Data the spec does not allow: a phone number outside its pattern.
+    let mut customer = fake.customer(AID, "crm-17").unwrap();
+    customer.phone_number = Some("call me".into());
+    fake.insert_customer(AID, customer);
+    client(&fake)
+        .change_customer_id("crm-17", "crm-a")
+        .await
+        .unwrap();
+    let violations = fake.violations();
+    assert_eq!(violations.len(), 1, "{violations:?}");
+    assert_eq!(violations[0].operation, Operation::ChangeCustomerId);
+    assert_eq!(violations[0].status, 200);
+    assert!(
+        violations[0].problem.contains("phone_number"),
+        "{}",
+        violations[0]
+    );
+    assert!(
+        violations[0].problem.contains("pattern"),
+        "{}",
+        violations[0]
+    );
+    assert!(
+        !violations[0].problem.contains("call me"),
+        "values are not shown"
+    );
+    // Taken: dropping the fake now does not panic.
+    assert_eq!(fake.take_violations(), violations);
+    assert!(fake.violations().is_empty());
+}
+
+#[test]
+#[should_panic(expected = "break the spec")]
+fn dropping_a_fake_with_violations_panics() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let fake = demo().await;
+        let mut customer = fake.customer(AID, "crm-17").unwrap();
+        customer.id = None;
+        customer.created_at = None;
+        customer.phone_number = Some("0".into());
+        fake.insert_customer(AID, customer);
+        let _ = client(&fake).change_customer_id("crm-17", "crm-a").await;
+        drop(fake);
+    });
+}
+
+#[tokio::test]
+async fn a_seed_loads_clients_customers_and_users_checked_by_the_spec() {
+    let fake = FakeDintero::start().await.unwrap();
+    let seed = Seed::from_json(
+        &json!({
+            "account_id": "T22223333",
+            "clients": [{"client_id": "svc", "client_secret": "s3"}],
+            "customers": [
+                {"customer_id": "c-1", "email": "c1@example.com", "type": "company"},
+                {"customer_id": "c-2", "account_id": "T44445555"}
+            ],
+            "users": [{"username": "u@example.com"}]
+        })
+        .to_string(),
+    )
+    .unwrap();
+    fake.load_seed(&seed).unwrap();
+    let c1 = fake.customer("T22223333", "c-1").unwrap();
+    assert_eq!(c1.type_, types::CustomerType::Company);
+    assert!(c1.id.is_some() && c1.created_at.is_some());
+    assert!(fake.customer("T44445555", "c-2").is_some());
+    let client = fake
+        .client_builder()
+        .account_id("T22223333")
+        .client_credentials("svc", "s3")
+        .build()
+        .unwrap();
+    let user = client
+        .change_username("u@example.com", "v@example.com")
+        .await
+        .unwrap();
+    assert_eq!(user.username, "v@example.com");
+
+    // One bad object: nothing of the seed is loaded, and the error names it.
+    let bad = Seed::from_json(
+        r#"{"customers": [{"customer_id": "ok"}, {"customer_id": "c-3", "phone_number": "x"}]}"#,
+    )
+    .unwrap();
+    let err = fake.load_seed(&bad).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            SeedError::Invalid {
+                what: "customer",
+                index: 1,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("phone_number"), "{err}");
+    assert!(fake.customer(DEMO_ACCOUNT_ID, "ok").is_none());
+    assert!(Seed::from_json(r#"{"customers": [], "extra": 1}"#).is_err());
 }

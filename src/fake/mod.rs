@@ -1,47 +1,66 @@
 //! An in-process, stateful fake of the Dintero API, for demos and for testing services that
-//! use this crate. Needs the cargo feature `fake`.
+//! use this crate (and, through `dintero fake`, services in any language). Needs the cargo
+//! feature `fake`.
 //!
 //! [`FakeDintero::start`] serves the three operations of the spec on `127.0.0.1` (a random
-//! port) until the handle is dropped:
+//! port) until the handle is dropped or [shut down](FakeDintero::shutdown):
 //!
-//! - `POST /accounts/{aid}/auth/token` checks the HTTP Basic client credentials (401), the
-//!   grant (`grant_type: client_credentials`, `audience` the account URL; 400) and issues a
-//!   JWT-shaped token that lives [`set_token_lifetime`](FakeDintero::set_token_lifetime)
-//!   (default 4 hours).
+//! - `POST /accounts/{aid}/auth/token` checks the HTTP Basic client credentials (401) and
+//!   the grant, and issues a JWT-shaped token that lives
+//!   [`set_token_lifetime`](FakeDintero::set_token_lifetime) (default 4 hours). An
+//!   `audience` naming another account than the path is refused with 403.
 //! - `POST /accounts/{aid}/customers/users/{customer_id}/change_customer_id` and
 //!   `POST /accounts/{aid}/auth/users/{username}/change_username` check the bearer token
-//!   (401 when missing, unknown or expired; 403 when issued for another account), validate
-//!   path and body against the spec's constraints (400), answer 404 for an unknown current
-//!   id and 400 when the new id is taken, then apply the change and return the full object.
-//!   A customer gets the `dintero_change_customer_id_{timestamp}.{hash}` metadata entry
-//!   (`created_at`, `created_by`, `old`, `new`) Dintero adds on every change.
+//!   (401 when missing, unknown or expired; 403 when issued for another account), answer
+//!   404 for an unknown current id and 400 when the new id is taken, then apply the change
+//!   and return the full object. A customer gets the
+//!   `dintero_change_customer_id_{timestamp}.{hash}` metadata entry (`created_at`,
+//!   `created_by`, `old`, `new`) Dintero adds on every change; a body without
+//!   `customer_id` gets a generated one, as the spec documents.
 //!
-//! Every answer is built from the generated types ([`types::AccessToken`],
-//! [`types::Customer`], [`types::AuthUser`], [`types::ErrorResponse`]); every error has
-//! Dintero's body `{"error": {"message", "code", "errors"}}`.
+//! # The contract, checked both ways
 //!
-//! Fault switches make the unhappy paths testable:
+//! Every request is checked against `openapi/dintero.yaml` itself (path parameters, media
+//! type, body schema; a JSON Schema validator with the spec's `$ref`s resolved), not with
+//! the client's validation code: a request that breaks a rule gets Dintero's 400 body
+//! naming the field (`errors[].field`, `errors[].in`) and the rule (`errors[].rule`, the
+//! schema keyword). Every response is checked too, before it is sent; one that breaks the
+//! spec is a bug in the fake, recorded as a [`Violation`]. Dropping a fake that recorded
+//! one panics (see [`violations`](FakeDintero::violations)), so no test can miss it.
+//!
+//! # Fault switches
+//!
+//! [`set_rate_limit`](FakeDintero::set_rate_limit) (429 with `Retry-After`),
+//! [`fail_requests`](FakeDintero::fail_requests) and
+//! [`set_unavailable_bursts`](FakeDintero::set_unavailable_bursts) (503 bursts),
 //! [`fail_token_requests`](FakeDintero::fail_token_requests),
 //! [`set_latency`](FakeDintero::set_latency),
 //! [`drop_requests`](FakeDintero::drop_requests) and
 //! [`drop_responses`](FakeDintero::drop_responses).
 
+mod contract;
+mod error;
+mod faults;
 mod routes;
-#[allow(dead_code)] // used by the contract checks and evolved responses, landing next
+mod schema;
+mod seed;
+mod server;
 mod spec;
 mod state;
+mod switches;
+mod violations;
 
 use std::io;
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
-use axum::http::StatusCode;
-use hyper_util::rt::TokioIo;
-use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
-use tokio::task::{JoinHandle, JoinSet};
+use tokio::task::JoinHandle;
 
-use self::state::{Shared, now};
+pub use self::faults::Burst;
+pub use self::seed::{Seed, SeedClient, SeedError};
+use self::state::Shared;
+pub use self::violations::Violation;
 use crate::{Dintero, DinteroBuilder, types};
 
 /// The account id [`FakeDintero::seed_demo`] sets up.
@@ -69,6 +88,18 @@ pub enum Operation {
     Other,
 }
 
+impl Operation {
+    /// The spec's `operationId` of this operation (`None` for [`Operation::Other`]).
+    pub fn operation_id(self) -> Option<&'static str> {
+        match self {
+            Self::Token => Some("aid_auths_oauth_token_post"),
+            Self::ChangeCustomerId => Some("aid_customers_cid_change_customer_id_post"),
+            Self::ChangeUsername => Some("aid_auth_users_username_change_username_post"),
+            Self::Other => None,
+        }
+    }
+}
+
 /// A request the fake answered, as listed by [`FakeDintero::requests`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -85,10 +116,16 @@ pub struct RecordedRequest {
     pub status: u16,
 }
 
-/// A running fake Dintero. Stops serving when dropped.
+/// A running fake Dintero. Stops serving when dropped or [shut down](Self::shutdown).
 ///
 /// All methods take `&self` and act at once on the running server: seed data, read its
 /// state, or flip a fault switch between two calls of the client under test.
+///
+/// # Panics
+///
+/// Dropping a fake that sent a response breaking the spec panics, listing the
+/// [`violations`](Self::violations), unless the thread is already panicking or they were
+/// [taken](Self::take_violations): the fake's answers are what tests rely on.
 #[derive(Debug)]
 pub struct FakeDintero {
     shared: Shared,
@@ -100,6 +137,10 @@ impl Drop for FakeDintero {
     fn drop(&mut self) {
         // Aborting the accept loop drops its JoinSet, which aborts every connection task.
         self.server.abort();
+        let violations = std::mem::take(&mut self.shared.lock().violations);
+        if !violations.is_empty() && !std::thread::panicking() {
+            panic!("{}", violations::report(&violations));
+        }
     }
 }
 
@@ -128,16 +169,38 @@ impl FakeDintero {
     /// # Ok(()) }
     /// ```
     pub async fn start() -> io::Result<Self> {
-        let listener = TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0)).await?;
+        Self::start_on(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await
+    }
+
+    /// Starts a fake listening on `addr` (port 0 picks a free port). Like
+    /// [`start`](Self::start) otherwise; the caller decides whether a non-loopback address
+    /// is wise (the fake has no real security).
+    pub async fn start_on(addr: SocketAddr) -> io::Result<Self> {
+        // Compile the contract now, not on the first request (tens of ms in debug builds,
+        // which would eat into a test's short client timeout).
+        contract::contract();
+        let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let shared = Shared::new();
         let router = routes::router(shared.clone());
-        let server = tokio::spawn(serve(listener, router, shared.clone()));
+        let server = tokio::spawn(server::serve(listener, router, shared.clone()));
         Ok(Self {
             shared,
             addr,
             server,
         })
+    }
+
+    /// Stops serving and waits until the port is closed: when this returns, a new
+    /// connection is refused. (Dropping the fake stops it too, but without waiting.)
+    ///
+    /// # Panics
+    ///
+    /// As dropping does, when responses broke the spec.
+    pub async fn shutdown(mut self) {
+        self.server.abort();
+        // The accept loop (and with it the listener) is gone once the aborted task is.
+        let _ = (&mut self.server).await;
     }
 
     /// The base URL to give a client: `http://127.0.0.1:<port>/v1`.
@@ -168,22 +231,27 @@ impl FakeDintero {
     /// [`DEMO_CLIENT_ID`] / [`DEMO_CLIENT_SECRET`], the customers [`DEMO_CUSTOMER_IDS`] and
     /// the users [`DEMO_USERNAMES`].
     pub fn seed_demo(&self) {
-        self.add_client(DEMO_ACCOUNT_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET);
+        self.seed_demo_account(DEMO_ACCOUNT_ID);
+    }
+
+    /// Seeds the demo data of [`seed_demo`](Self::seed_demo) into another account.
+    pub fn seed_demo_account(&self, account_id: &str) {
+        self.add_client(account_id, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET);
         let people = [
             ("Kari", "Nordmann", "kari@example.com"),
             ("Ola", "Nordmann", "ola@example.com"),
             ("Per", "Hansen", "per@example.com"),
         ];
         for (customer_id, (first, last, email)) in DEMO_CUSTOMER_IDS.iter().zip(people) {
-            let mut customer = self.new_customer(customer_id);
+            let mut customer = self.shared.lock().new_customer(customer_id);
             customer.first_name = Some(first.into());
             customer.last_name = Some(last.into());
             customer.email = Some(email.into());
             customer.phone_number = Some("+4799999999".into());
-            self.insert_customer(DEMO_ACCOUNT_ID, customer);
+            self.insert_customer(account_id, customer);
         }
         for username in DEMO_USERNAMES {
-            self.add_user(DEMO_ACCOUNT_ID, username);
+            self.add_user(account_id, username);
         }
     }
 
@@ -200,7 +268,7 @@ impl FakeDintero {
     /// Adds a customer of type `customer` with a fresh `id` and timestamps, and returns it.
     /// Replaces a customer with the same `customer_id`.
     pub fn add_customer(&self, account_id: &str, customer_id: &str) -> types::Customer {
-        let customer = self.new_customer(customer_id);
+        let customer = self.shared.lock().new_customer(customer_id);
         self.insert_customer(account_id, customer.clone());
         customer
     }
@@ -218,18 +286,7 @@ impl FakeDintero {
     /// with the same username.
     pub fn add_user(&self, account_id: &str, username: &str) -> types::AuthUser {
         let mut state = self.shared.lock();
-        let created = now();
-        let user = types::AuthUser {
-            created_at: Some(created),
-            created_by: Some("fake-dintero".into()),
-            deleted_at: None,
-            deleted_by: None,
-            id: Some(state.uuid()),
-            links: Vec::new(),
-            mfa: None,
-            updated_at: Some(created),
-            username: username.to_string(),
-        };
+        let user = state.new_user(username);
         state
             .account(account_id)
             .users
@@ -296,34 +353,6 @@ impl FakeDintero {
         }
     }
 
-    /// Fails the next `count` token requests with `status` (a 429 carries
-    /// `Retry-After: 0`) and Dintero's error body, before checking anything else.
-    ///
-    /// # Panics
-    ///
-    /// If `status` is not a valid HTTP status code (100 to 999).
-    pub fn fail_token_requests(&self, count: u32, status: u16) {
-        let status = StatusCode::from_u16(status).expect("a valid HTTP status code");
-        self.shared.lock().faults.token_failures = Some((count, status));
-    }
-
-    /// Waits this long before answering each request (default none).
-    pub fn set_latency(&self, latency: Duration) {
-        self.shared.lock().faults.latency = latency;
-    }
-
-    /// Closes the connection of each of the next `count` requests without handling it or
-    /// answering: the change is not applied. Such requests are not recorded.
-    pub fn drop_requests(&self, count: u32) {
-        self.shared.lock().faults.drop_requests = count;
-    }
-
-    /// Handles each of the next `count` requests (a change is applied and recorded), then
-    /// closes the connection without sending the response: the lost-response case.
-    pub fn drop_responses(&self, count: u32) {
-        self.shared.lock().faults.drop_responses = count;
-    }
-
     /// Every request the fake handled so far, oldest first.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.shared.lock().log.clone()
@@ -338,119 +367,4 @@ impl FakeDintero {
             .filter(|r| r.operation == operation)
             .count()
     }
-
-    fn new_customer(&self, customer_id: &str) -> types::Customer {
-        let created = now();
-        let id = self.shared.lock().uuid();
-        types::Customer {
-            addresses: Vec::new(),
-            attributes: serde_json::Map::new(),
-            company: None,
-            contact_for: Vec::new(),
-            created_at: Some(created),
-            created_by: Some("fake-dintero".into()),
-            customer_id: customer_id.to_string(),
-            date_of_birth: None,
-            deleted_at: None,
-            deleted_by: None,
-            email: None,
-            enrolled_by: None,
-            favorite_store: None,
-            first_name: None,
-            gender: None,
-            id: Some(id),
-            last_name: None,
-            marketing_consent: None,
-            metadata: serde_json::Map::new(),
-            phone_number: None,
-            status: None,
-            term: None,
-            type_: types::CustomerType::Customer,
-            updated_at: Some(created),
-        }
-    }
-}
-
-/// The fault a request meets before the router sees it.
-enum Before {
-    Serve(Duration),
-    Drop,
-}
-
-/// Accepts connections until aborted; each connection is served by hyper's HTTP/1 server
-/// in a task of `connections`, so aborting this future ends them all.
-async fn serve(listener: TcpListener, router: axum::Router, shared: Shared) {
-    let mut connections = JoinSet::new();
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                let stream = match accepted {
-                    Ok((stream, _)) => stream,
-                    Err(e) => {
-                        // Out of file descriptors and the like: back off, keep serving.
-                        tracing::warn!(error = %e, "fake Dintero: accept failed");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
-                    }
-                };
-                let service = fault_service(router.clone(), shared.clone());
-                connections.spawn(async move {
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-            Some(_) = connections.join_next(), if !connections.is_empty() => {}
-        }
-    }
-}
-
-/// The router behind the transport faults: latency, and dropped requests or responses.
-///
-/// A service error makes hyper close the connection without writing a response.
-fn fault_service(
-    router: axum::Router,
-    shared: Shared,
-) -> impl hyper::service::Service<
-    hyper::Request<hyper::body::Incoming>,
-    Response = axum::response::Response,
-    Error = io::Error,
-    Future = impl Future<Output = io::Result<axum::response::Response>> + Send,
-> + Clone {
-    let router = TowerToHyperService::new(router);
-    hyper::service::service_fn(move |request| {
-        let router = router.clone();
-        let shared = shared.clone();
-        async move {
-            let before = {
-                let mut state = shared.lock();
-                if state.faults.drop_requests > 0 {
-                    state.faults.drop_requests -= 1;
-                    Before::Drop
-                } else {
-                    Before::Serve(state.faults.latency)
-                }
-            };
-            match before {
-                Before::Drop => return Err(io::Error::other("fault: request dropped")),
-                Before::Serve(latency) if !latency.is_zero() => tokio::time::sleep(latency).await,
-                Before::Serve(_) => {}
-            }
-            let response = hyper::service::Service::call(&router, request)
-                .await
-                .unwrap_or_else(|never| match never {});
-            let drop_response = {
-                let mut state = shared.lock();
-                let drop = state.faults.drop_responses > 0;
-                if drop {
-                    state.faults.drop_responses -= 1;
-                }
-                drop
-            };
-            if drop_response {
-                return Err(io::Error::other("fault: response dropped"));
-            }
-            Ok(response)
-        }
-    })
 }

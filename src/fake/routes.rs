@@ -2,22 +2,27 @@
 //! answers for unknown routes and methods.
 //!
 //! Handlers read the path, headers and raw body themselves (no axum `Json` extractor) so
-//! that every rejection is Dintero's error body, never axum's plain-text one.
+//! that every rejection is Dintero's error body, never axum's plain-text one. What the spec
+//! says about a request (path parameters, media type, body schema) is checked by
+//! [`contract`]; the handlers add only what a schema cannot say (credentials, tokens,
+//! which ids exist, which account an audience names).
 
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, RETRY_AFTER};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap};
 use axum::http::{HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::post;
 use base64::Engine as _;
-use serde_json::{Map, Value};
+use serde_json::Value;
+use tokio::time::Instant;
 
-use super::Operation;
-use super::state::{AUDIENCE_BASE, ApiError, Shared, State as FakeState};
-use crate::{types, validate};
+use super::contract::{Reading, contract};
+use super::error::ApiError;
+use super::state::{AUDIENCE_BASE, Shared, State as FakeState};
+use super::{Operation, Violation};
 
 pub(crate) fn router(shared: Shared) -> Router {
     Router::new()
@@ -35,38 +40,57 @@ pub(crate) fn router(shared: Shared) -> Router {
         .with_state(shared)
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let mut response = (self.status, axum::Json(self.body())).into_response();
-        if let Some(seconds) = self.retry_after {
-            response
-                .headers_mut()
-                .insert(RETRY_AFTER, HeaderValue::from(seconds));
-        }
-        response
-    }
-}
+/// The ids of a request, for the request log: account, current id, new id.
+type Ids<'a> = (&'a str, Option<&'a str>, Option<&'a str>);
 
-/// Runs `handle` under the lock (no await inside), records the outcome, and answers.
+/// Meets the fault switches, runs `handle` under the lock (no await inside), records the
+/// outcome, and answers.
 fn answer<T: serde::Serialize>(
     shared: &Shared,
     operation: Operation,
-    ids: (&str, Option<&str>, Option<&str>),
+    ids: Ids<'_>,
     handle: impl FnOnce(&mut FakeState) -> Result<T, ApiError>,
 ) -> Response {
-    let mut state = shared.lock();
-    let outcome = handle(&mut state);
-    let status = match &outcome {
-        Ok(_) => StatusCode::OK,
-        Err(e) => e.status,
-    };
     let (account, target, new_value) = ids;
-    state.record(operation, account, target, new_value, status);
-    drop(state);
-    match outcome {
-        Ok(value) => (StatusCode::OK, axum::Json(value)).into_response(),
-        Err(e) => e.into_response(),
+    let outcome = {
+        let mut state = shared.lock();
+        let outcome = match state.faults.intercept(operation, account, Instant::now()) {
+            Some(fault) => Err(fault),
+            None => handle(&mut state),
+        };
+        let status = outcome
+            .as_ref()
+            .map_or_else(|e| e.status, |_| StatusCode::OK);
+        state.record(operation, account, target, new_value, status);
+        outcome
+    };
+    respond(shared, operation, outcome)
+}
+
+/// Serializes an outcome, checks it against the spec's promise for `operation`, and
+/// records a [`Violation`] when it breaks it: the bytes checked are the bytes sent.
+fn respond<T: serde::Serialize>(
+    shared: &Shared,
+    operation: Operation,
+    outcome: Result<T, ApiError>,
+) -> Response {
+    let (status, mut headers, body) = match outcome {
+        Ok(value) => (StatusCode::OK, HeaderMap::new(), serde_json::to_vec(&value)),
+        Err(e) => (e.status, e.headers(), serde_json::to_vec(&e.body())),
+    };
+    let body = body.expect("the generated types serialize");
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    // Responses evolved on purpose will be checked with `Reading::Evolved`.
+    let reading = Reading::Strict;
+    if let Err(problem) = contract().check_response(operation, status, &headers, &body, reading) {
+        let violation = Violation::new(operation, status.as_u16(), problem);
+        tracing::error!(target: "dintero_client::fake", "contract violation: {violation}");
+        shared.lock().violations.push(violation);
     }
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    *response.headers_mut() = headers;
+    response
 }
 
 async fn token(
@@ -76,48 +100,33 @@ async fn token(
     body: Bytes,
 ) -> Response {
     let aid = path.as_ref().map(|p| p.0.clone()).unwrap_or_default();
-    answer(&shared, Operation::Token, (&aid, None, None), |state| {
-        if let Some((remaining, status)) = state.faults.token_failures.as_mut()
-            && *remaining > 0
-        {
-            *remaining -= 1;
-            let status = *status;
-            let mut error = ApiError::new(status, code_for(status), "injected fault");
-            if status == StatusCode::TOO_MANY_REQUESTS {
-                error.retry_after = Some(0);
-            }
-            return Err(error);
-        }
+    let operation = Operation::Token;
+    answer(&shared, operation, (&aid, None, None), |state| {
         path.map_err(path_error)?;
-        check_account_id(&aid)?;
+        contract().check_path(operation, &[("aid", &aid)])?;
         let (client_id, secret) = basic_credentials(&headers)?;
-        let known = state
-            .accounts
-            .get(&aid)
-            .and_then(|a| a.clients.get(&client_id))
-            .is_some_and(|s| *s == secret);
-        if !known {
+        if !state.knows_client(&aid, &client_id, &secret) {
             return Err(ApiError::unauthorized("invalid client credentials"));
         }
-        let body = json_object(&headers, &body)?;
-        let grant_type = string_field(&body, "grant_type")?;
-        types::TokenRequestGrantType::try_from(grant_type).map_err(|_| {
-            ApiError::invalid("body", "grant_type", "must be one of [client_credentials]")
-        })?;
-        let expected = format!("{AUDIENCE_BASE}{aid}");
-        match body.get("audience") {
-            None => {}
-            Some(Value::String(audience)) if *audience == expected => {}
-            Some(_) => {
-                return Err(ApiError::invalid(
-                    "body",
-                    "audience",
-                    format!("must be {expected}"),
-                ));
-            }
-        }
+        let body = contract().check_body(operation, &headers, &body)?;
+        check_audience(&aid, &body)?;
         Ok(state.issue_token(&aid, &client_id))
     })
+}
+
+/// The spec makes `audience` an account URL; which account it names is beyond a schema.
+/// Credentials of one account may not get a token for another: 403, as an authorization
+/// server answers a client that is not granted that audience.
+fn check_audience(aid: &str, body: &Value) -> Result<(), ApiError> {
+    let Some(audience) = body.get("audience").and_then(Value::as_str) else {
+        return Ok(());
+    };
+    if audience.strip_prefix(AUDIENCE_BASE) == Some(aid) {
+        return Ok(());
+    }
+    Err(ApiError::forbidden(format!(
+        "the client may only get tokens for the audience {AUDIENCE_BASE}{aid}"
+    )))
 }
 
 async fn change_customer_id(
@@ -129,15 +138,14 @@ async fn change_customer_id(
     let (aid, old) = path.as_ref().map(|p| p.0.clone()).unwrap_or_default();
     let new = new_value(&body, "customer_id");
     let ids = (aid.as_str(), Some(old.as_str()), new.as_deref());
-    answer(&shared, Operation::ChangeCustomerId, ids, |state| {
+    let operation = Operation::ChangeCustomerId;
+    answer(&shared, operation, ids, |state| {
         path.map_err(path_error)?;
+        contract().check_path(operation, &[("aid", &aid), ("customer_id", &old)])?;
         let client_id = state.authorize(bearer(&headers), &aid)?;
-        check_account_id(&aid)?;
-        types::AidCustomersCidChangeCustomerIdPostCustomerId::try_from(old.as_str())
-            .map_err(|e| ApiError::invalid("path", "customer_id", e.to_string()))?;
-        let body = json_object(&headers, &body)?;
-        let new = string_field(&body, "customer_id")?;
-        check_body_id("customer_id", validate::new_customer_id, new)?;
+        let body = contract().check_body(operation, &headers, &body)?;
+        // Optional in the spec: absent, the fake generates one.
+        let new = body.get("customer_id").and_then(Value::as_str);
         state.change_customer_id(&aid, &client_id, &old, new)
     })
 }
@@ -151,123 +159,51 @@ async fn change_username(
     let (aid, old) = path.as_ref().map(|p| p.0.clone()).unwrap_or_default();
     let new = new_value(&body, "username");
     let ids = (aid.as_str(), Some(old.as_str()), new.as_deref());
-    answer(&shared, Operation::ChangeUsername, ids, |state| {
+    let operation = Operation::ChangeUsername;
+    answer(&shared, operation, ids, |state| {
         path.map_err(path_error)?;
+        contract().check_path(operation, &[("aid", &aid), ("username", &old)])?;
         state.authorize(bearer(&headers), &aid)?;
-        check_account_id(&aid)?;
-        types::AidAuthUsersUsernameChangeUsernamePostUsername::try_from(old.as_str())
-            .map_err(|e| ApiError::invalid("path", "username", e.to_string()))?;
-        let body = json_object(&headers, &body)?;
-        let new = string_field(&body, "username")?;
-        check_body_id("username", validate::new_username, new)?;
+        let body = contract().check_body(operation, &headers, &body)?;
+        // The spec requires `username`, so the contract check has refused its absence; a
+        // spec that made it optional would need a rule here, and says so with this 400.
+        let new = body
+            .get("username")
+            .and_then(Value::as_str)
+            .ok_or_else(|| {
+                ApiError::violation("body", "username", "required", "username is required")
+            })?;
         state.change_username(&aid, &old, new)
     })
 }
 
 async fn unknown_route(State(shared): State<Shared>) -> Response {
     answer::<()>(&shared, Operation::Other, ("", None, None), |_| {
-        Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "NOT_FOUND",
-            "no such route",
-        ))
+        Err(ApiError::not_found("no such route"))
     })
 }
 
 async fn method_not_allowed(State(shared): State<Shared>) -> Response {
     answer::<()>(&shared, Operation::Other, ("", None, None), |_| {
-        Err(ApiError::new(
+        let mut error = ApiError::new(
             StatusCode::METHOD_NOT_ALLOWED,
             "METHOD_NOT_ALLOWED",
             "method not allowed",
-        ))
+        );
+        // Every operation of the spec is a POST.
+        error.allow = Some("POST");
+        Err(error)
     })
-}
-
-fn code_for(status: StatusCode) -> &'static str {
-    match status.as_u16() {
-        400 => "BAD_REQUEST",
-        401 => "UNAUTHORIZED",
-        403 => "FORBIDDEN",
-        404 => "NOT_FOUND",
-        429 => "TOO_MANY_REQUESTS",
-        503 => "SERVICE_UNAVAILABLE",
-        _ => "INTERNAL_ERROR",
-    }
 }
 
 fn path_error(rejection: PathRejection) -> ApiError {
-    ApiError::new(
-        StatusCode::BAD_REQUEST,
-        "BAD_REQUEST",
-        format!("invalid path: {}", rejection.body_text()),
-    )
-}
-
-/// A new id in the body, checked by the same rules the client applies before sending
-/// (one place per kind of id), answered as Dintero's 400 on that body field.
-fn check_body_id<T>(
-    field: &'static str,
-    rules: fn(&str) -> Result<T, crate::Error>,
-    value: &str,
-) -> Result<(), ApiError> {
-    rules(value).map(|_| ()).map_err(|e| match e {
-        crate::Error::InvalidInput { reason, .. } => ApiError::invalid("body", field, reason),
-        other => ApiError::invalid("body", field, other.to_string()),
-    })
-}
-
-fn check_account_id(aid: &str) -> Result<(), ApiError> {
-    types::AccountId::try_from(aid)
-        .map(|_| ())
-        .map_err(|e| ApiError::invalid("path", "aid", e.to_string()))
+    ApiError::violation("path", "path", "encoding", rejection.body_text())
 }
 
 /// The new id of a change request, for the request log only (no validation).
 fn new_value(body: &Bytes, field: &str) -> Option<String> {
     let value: Value = serde_json::from_slice(body).ok()?;
     value.get(field)?.as_str().map(str::to_string)
-}
-
-/// The body as a JSON object, sent as `application/json`.
-fn json_object(headers: &HeaderMap, body: &Bytes) -> Result<Map<String, Value>, ApiError> {
-    let json = headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
-    if !json {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "BAD_REQUEST",
-            "Content-Type must be application/json",
-        ));
-    }
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "BAD_REQUEST",
-            "the body must be a JSON object",
-        )),
-        Err(e) => Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "BAD_REQUEST",
-            format!("the body is not valid JSON: {e}"),
-        )),
-    }
-}
-
-/// A required string field of the JSON body.
-fn string_field<'a>(
-    body: &'a Map<String, Value>,
-    field: &'static str,
-) -> Result<&'a str, ApiError> {
-    match body.get(field) {
-        None => Err(ApiError::invalid("body", field, "is required")),
-        Some(Value::String(s)) => Ok(s),
-        Some(_) => Err(ApiError::invalid("body", field, "must be a string")),
-    }
 }
 
 /// The token of `Authorization: Bearer <token>`.

@@ -11,74 +11,22 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use axum::http::StatusCode;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, json};
 use tokio::time::Instant;
 
-use super::{Operation, RecordedRequest};
+use super::error::ApiError;
+use super::faults::Faults;
+use super::{Operation, RecordedRequest, Violation};
 use crate::types;
 
 /// Dintero's token lifetime (guides say about 4 hours).
 pub(crate) const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(4 * 3600);
 
+/// `created_by` of the objects the fake makes up.
+pub(crate) const CREATED_BY: &str = "fake-dintero";
+
 /// The audience a token request must name, followed by the account id.
 pub(crate) const AUDIENCE_BASE: &str = "https://api.dintero.com/v1/accounts/";
-
-/// A failed request, answered with Dintero's error body.
-#[derive(Debug, Clone)]
-pub(crate) struct ApiError {
-    pub(crate) status: StatusCode,
-    pub(crate) code: &'static str,
-    pub(crate) message: String,
-    /// Per-field details, as in `error.errors`.
-    pub(crate) errors: Vec<Map<String, Value>>,
-    /// `Retry-After` seconds, for 429.
-    pub(crate) retry_after: Option<u64>,
-}
-
-impl ApiError {
-    pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            code,
-            message: message.into(),
-            errors: Vec::new(),
-            retry_after: None,
-        }
-    }
-
-    /// A 400 about one field of the request, naming where it was (`path` or `body`).
-    pub(crate) fn invalid(location: &str, field: &str, reason: impl Into<String>) -> Self {
-        let reason = reason.into();
-        let mut detail = Map::new();
-        detail.insert("field".into(), json!(field));
-        detail.insert("in".into(), json!(location));
-        detail.insert("message".into(), json!(reason));
-        Self {
-            errors: vec![detail],
-            ..Self::new(
-                StatusCode::BAD_REQUEST,
-                "BAD_REQUEST",
-                format!("invalid {field}: {reason}"),
-            )
-        }
-    }
-
-    pub(crate) fn unauthorized(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", message)
-    }
-
-    /// The body, as the generated type.
-    pub(crate) fn body(&self) -> types::ErrorResponse {
-        types::ErrorResponse {
-            error: types::ErrorDetail {
-                code: Some(self.code.to_string()),
-                errors: self.errors.clone(),
-                message: self.message.clone(),
-            },
-            mfa_token: None,
-        }
-    }
-}
 
 /// One account's data.
 #[derive(Debug, Default)]
@@ -99,27 +47,18 @@ pub(crate) struct Issued {
     pub(crate) expires_at: Instant,
 }
 
-/// Fault switches.
-#[derive(Debug, Default)]
-pub(crate) struct Faults {
-    /// Remaining token requests to fail, and with which status.
-    pub(crate) token_failures: Option<(u32, StatusCode)>,
-    /// Added before every response.
-    pub(crate) latency: Duration,
-    /// Remaining requests to drop before they are handled.
-    pub(crate) drop_requests: u32,
-    /// Remaining requests to handle and then drop without sending the response.
-    pub(crate) drop_responses: u32,
-}
-
 /// Everything the fake knows.
 #[derive(Debug)]
 pub(crate) struct State {
     pub(crate) accounts: HashMap<String, Account>,
     pub(crate) tokens: HashMap<String, Issued>,
     pub(crate) token_lifetime: Duration,
+    /// Whether a change of an unknown current id creates it first instead of answering 404.
+    pub(crate) create_missing: bool,
     pub(crate) faults: Faults,
     pub(crate) log: Vec<RecordedRequest>,
+    /// Responses that broke the spec (bugs in the fake), oldest first.
+    pub(crate) violations: Vec<Violation>,
     /// Bumped for every id the fake makes up.
     seq: u64,
     random: RandomState,
@@ -135,8 +74,10 @@ impl Shared {
             accounts: HashMap::new(),
             tokens: HashMap::new(),
             token_lifetime: DEFAULT_TOKEN_LIFETIME,
+            create_missing: false,
             faults: Faults::default(),
             log: Vec::new(),
+            violations: Vec::new(),
             seq: 0,
             random: RandomState::new(),
         })))
@@ -170,6 +111,53 @@ impl State {
         bytes[..8].copy_from_slice(&self.random_u64().to_le_bytes());
         bytes[8..].copy_from_slice(&self.random_u64().to_le_bytes());
         uuid::Builder::from_random_bytes(bytes).into_uuid()
+    }
+
+    /// A customer of type `customer` with a fresh `id` and timestamps.
+    pub(crate) fn new_customer(&mut self, customer_id: &str) -> types::Customer {
+        let created = now();
+        types::Customer {
+            addresses: Vec::new(),
+            attributes: Map::new(),
+            company: None,
+            contact_for: Vec::new(),
+            created_at: Some(created),
+            created_by: Some(CREATED_BY.into()),
+            customer_id: customer_id.to_string(),
+            date_of_birth: None,
+            deleted_at: None,
+            deleted_by: None,
+            email: None,
+            enrolled_by: None,
+            favorite_store: None,
+            first_name: None,
+            gender: None,
+            id: Some(self.uuid()),
+            last_name: None,
+            marketing_consent: None,
+            metadata: Map::new(),
+            phone_number: None,
+            status: None,
+            term: None,
+            type_: types::CustomerType::Customer,
+            updated_at: Some(created),
+        }
+    }
+
+    /// An auth user with a fresh `id` and timestamps.
+    pub(crate) fn new_user(&mut self, username: &str) -> types::AuthUser {
+        let created = now();
+        types::AuthUser {
+            created_at: Some(created),
+            created_by: Some(CREATED_BY.into()),
+            deleted_at: None,
+            deleted_by: None,
+            id: Some(self.uuid()),
+            links: Vec::new(),
+            mfa: None,
+            updated_at: Some(created),
+            username: username.to_string(),
+        }
     }
 
     /// `POST /accounts/{aid}/auth/token`, after the path and credentials were checked.
@@ -214,6 +202,14 @@ impl State {
         }
     }
 
+    /// Whether `client_id` is registered for the account with exactly this secret.
+    pub(crate) fn knows_client(&self, account_id: &str, client_id: &str, secret: &str) -> bool {
+        self.accounts
+            .get(account_id)
+            .and_then(|a| a.clients.get(client_id))
+            .is_some_and(|s| s == secret)
+    }
+
     /// Who a bearer token belongs to, or why it is refused (401, or 403 for another account).
     pub(crate) fn authorize(
         &self,
@@ -231,36 +227,39 @@ impl State {
             return Err(ApiError::unauthorized("access token expired"));
         }
         if issued.account != account_id {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "FORBIDDEN",
+            return Err(ApiError::forbidden(
                 "the access token is not valid for this account",
             ));
         }
         Ok(issued.client_id.clone())
     }
 
-    /// Applies a valid change of a customer's id.
+    /// Applies a valid change of a customer's id. Without a new id the fake makes one up,
+    /// as the spec documents: "an auto-generated customer_id will be created if no
+    /// customer_id is provided".
     pub(crate) fn change_customer_id(
         &mut self,
         account_id: &str,
         changed_by: &str,
         old: &str,
-        new: &str,
+        new: Option<&str>,
     ) -> Result<types::Customer, ApiError> {
         let stamp = now();
         let hash = self.random_u64();
+        let generated = self.uuid().to_string();
+        let new = new.unwrap_or(&generated);
+        if self.create_missing && !self.account(account_id).customers.contains_key(old) {
+            let customer = self.new_customer(old);
+            self.account(account_id)
+                .customers
+                .insert(old.into(), customer);
+        }
         let account = self.account(account_id);
         if !account.customers.contains_key(old) {
-            return Err(ApiError::new(
-                StatusCode::NOT_FOUND,
-                "NOT_FOUND",
-                "customer not found",
-            ));
+            return Err(ApiError::not_found("customer not found"));
         }
         if account.customers.contains_key(new) {
-            return Err(ApiError::invalid(
-                "body",
+            return Err(ApiError::conflict(
                 "customer_id",
                 "a customer with this customer_id already exists",
             ));
@@ -297,17 +296,16 @@ impl State {
         new: &str,
     ) -> Result<types::AuthUser, ApiError> {
         let stamp = now();
+        if self.create_missing && !self.account(account_id).users.contains_key(old) {
+            let user = self.new_user(old);
+            self.account(account_id).users.insert(old.into(), user);
+        }
         let account = self.account(account_id);
         if !account.users.contains_key(old) {
-            return Err(ApiError::new(
-                StatusCode::NOT_FOUND,
-                "NOT_FOUND",
-                "user not found",
-            ));
+            return Err(ApiError::not_found("user not found"));
         }
         if account.users.contains_key(new) {
-            return Err(ApiError::invalid(
-                "body",
+            return Err(ApiError::conflict(
                 "username",
                 "a user with this username already exists",
             ));

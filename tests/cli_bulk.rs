@@ -48,7 +48,7 @@ fn expected_failure(i: usize) -> Option<&'static str> {
     if i % 50 == 7 {
         Some("unknown") // 404: the current id does not exist
     } else if i % 100 == 13 {
-        Some("taken") // 400: the new id belongs to another customer
+        Some("taken") // 409: the new id belongs to another customer
     } else if i % 125 == 3 {
         Some("invalid") // refused locally: trailing space
     } else {
@@ -221,7 +221,7 @@ async fn bulk_run_is_interrupted_resumed_and_does_nothing_twice() {
         assert_eq!(line["status"], expected, "row {row}: {line}");
     }
     assert_eq!(last[&7]["http_status"], 404);
-    assert_eq!(last[&13]["http_status"], 400);
+    assert_eq!(last[&13]["http_status"], 409);
     assert!(
         last[&3]["error"]
             .as_str()

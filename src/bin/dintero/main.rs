@@ -11,6 +11,8 @@ macro_rules! out {
 
 mod bulk;
 mod demo;
+mod fake_cmd;
+mod fake_mode;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -18,6 +20,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use dintero_client::fake::{DEMO_ACCOUNT_ID, FakeDintero};
 use dintero_client::{DEFAULT_BASE_URL, Dintero, Error};
+use fake_mode::{EmbeddedFake, FaultFlags};
 
 /// Exit code when a change (or any row of a bulk run) failed.
 const EXIT_FAILED: u8 = 1;
@@ -49,6 +52,9 @@ struct Cli {
     #[arg(short, long, global = true)]
     verbose: bool,
 
+    #[command(flatten)]
+    faults: FaultFlags,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -57,6 +63,8 @@ struct Cli {
 enum Command {
     /// Show both operations, a token fetch and a validation error against an embedded fake.
     Demo,
+    /// Serve a fake Dintero on 127.0.0.1 for testing a service in any language.
+    Fake(fake_cmd::FakeArgs),
     /// Customers API.
     #[command(subcommand)]
     Customer(CustomerCommand),
@@ -168,7 +176,7 @@ async fn connect(
     cli: &Cli,
     kind: Kind,
     olds: &[&str],
-) -> Result<(Dintero, Option<FakeDintero>), String> {
+) -> Result<(Dintero, Option<EmbeddedFake>), String> {
     if cli.fake {
         let fake = FakeDintero::start()
             .await
@@ -177,12 +185,16 @@ async fn connect(
         for old in olds {
             kind.seed(&fake, old);
         }
+        cli.faults.apply(&fake);
         eprintln!(
             "Using the embedded fake Dintero at {} (account {DEMO_ACCOUNT_ID}, demo data).",
             fake.base_url()
         );
+        if let Some(faults) = cli.faults.describe() {
+            eprintln!("Fake {faults}.");
+        }
         let client = fake.demo_client().map_err(|e| e.to_string())?;
-        return Ok((client, Some(fake)));
+        return Ok((client, Some(EmbeddedFake::new(fake))));
     }
     let (account, id, secret) = credentials_from_env()?;
     let client = Dintero::builder()
@@ -223,7 +235,7 @@ fn credentials_from_env() -> Result<(String, String, String), String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.verbose);
+    init_logging(&cli);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -241,8 +253,14 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> u8 {
+    let serving = matches!(cli.command, Command::Fake(_));
+    if cli.faults.any() && !cli.fake && !serving {
+        eprintln!("dintero: the --fake-* switches act on a fake: add --fake");
+        return EXIT_CONFIG;
+    }
     let (kind, args) = match &cli.command {
         Command::Demo => return demo::run().await,
+        Command::Fake(args) => return fake_cmd::run(args, &cli.faults).await,
         Command::Customer(CustomerCommand::ChangeId(args)) => (Kind::CustomerId, args),
         Command::User(UserCommand::ChangeUsername(args)) => (Kind::Username, args),
     };
@@ -302,16 +320,20 @@ async fn single(cli: &Cli, kind: Kind, old: &str, new: &str, args: &ChangeArgs) 
     }
 }
 
-fn init_logging(verbose: bool) {
+fn init_logging(cli: &Cli) {
+    use std::io::IsTerminal as _;
     use tracing_subscriber::EnvFilter;
-    let default = if verbose {
-        "dintero_client=debug"
-    } else {
-        "warn"
+    let default = match (&cli.command, cli.verbose) {
+        // The standalone fake logs each request it serves: that is its output.
+        (Command::Fake(_), _) => "warn,dintero_client::fake=info",
+        (_, true) => "dintero_client=debug",
+        (_, false) => "warn",
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_target(!matches!(cli.command, Command::Fake(_)))
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .try_init();
 }

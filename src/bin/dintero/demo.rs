@@ -1,6 +1,8 @@
 //! `dintero demo`: the crate's main job, end to end, against the embedded fake.
 
 use dintero_client::Error;
+
+use super::fake_mode::EmbeddedFake;
 use dintero_client::fake::{
     DEMO_ACCOUNT_ID, DEMO_CLIENT_ID, FakeDintero, Operation, RecordedRequest,
 };
@@ -19,6 +21,7 @@ pub(crate) async fn run() -> u8 {
 async fn steps() -> Result<(), String> {
     let fake = FakeDintero::start()
         .await
+        .map(EmbeddedFake::new)
         .map_err(|e| format!("cannot start the embedded fake: {e}"))?;
     fake.seed_demo();
     out!(

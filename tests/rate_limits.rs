@@ -220,3 +220,23 @@ async fn retry_after_of_one_second_is_waited_for_end_to_end() {
     assert!(took < Duration::from_millis(1900), "{took:?}");
     assert_eq!(server.hits(), 2);
 }
+
+#[tokio::test]
+async fn a_gateway_429_that_is_not_json_is_still_not_processed() {
+    // The spec documents 429 with Dintero's error body; a gateway in front may answer HTML.
+    // The hooks classify by status before decoding, so the body's shape changes nothing.
+    let html = response(
+        429,
+        &[("retry-after", "3"), ("content-type", "text/html")],
+        b"<html><body>Too Many Requests</body></html>",
+    );
+    let server = Server::start(move |_| Action::Reply(html.clone())).await;
+    let err = failed_change(builder(&server).retry_budget(RetryBudget::none())).await;
+    assert_eq!(server.hits(), 1);
+    assert!(
+        matches!(err, Error::NotProcessed { status: 429, .. }),
+        "{err:?}"
+    );
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(3)));
+    assert_eq!(err.outcome(), Outcome::NotApplied);
+}

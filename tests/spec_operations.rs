@@ -113,8 +113,8 @@ fn assert_seed_auth_user(u: &types::AuthUser) {
         ]
     );
     let mfa = u.mfa.as_ref().expect("mfa");
-    assert_eq!(mfa.challenge_type.as_deref(), Some("<string>"));
-    assert_eq!(mfa.oob_channels, vec!["sms".to_string()]);
+    assert_eq!(mfa.challenge_type, "<string>");
+    assert_eq!(mfa.oob_channels, vec![types::MfaOobChannelsItem::Sms]);
 }
 
 fn raw_args(

@@ -683,7 +683,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mfa_token: ::std::option::Option<::std::string::String>,
     }
-    ///`Link`
+    ///A link to a resource related to the user. Dintero's Auth document declares link items as free-form objects and shows `rel`/`href` pairs in its examples; both are optional here, and a link with other members still decodes.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -721,15 +721,71 @@ pub mod types {
         ::serde::Serialize,
         Clone,
         Debug,
-        Default,
         PartialEq,
         schemars::JsonSchema
     )]
     pub struct Mfa {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub challenge_type: ::std::option::Option<::std::string::String>,
+        ///The type of challenge the user gets (`oob`).
+        pub challenge_type: ::std::string::String,
+        ///The supported channels to use for OOB.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub oob_channels: ::std::vec::Vec<::std::string::String>,
+        pub oob_channels: ::std::vec::Vec<MfaOobChannelsItem>,
+    }
+    ///`MfaOobChannelsItem`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum MfaOobChannelsItem {
+        #[serde(rename = "sms")]
+        Sms,
+        #[serde(rename = "email")]
+        Email,
+    }
+    impl ::std::fmt::Display for MfaOobChannelsItem {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Sms => f.write_str("sms"),
+                Self::Email => f.write_str("email"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for MfaOobChannelsItem {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "sms" => Ok(Self::Sms),
+                "email" => Ok(Self::Email),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for MfaOobChannelsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for MfaOobChannelsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
     }
     ///`Term`
     #[derive(

@@ -6,6 +6,11 @@
 //! added to (or removed from) either side, a changed required list or a lost `nullable` fails
 //! the test. The spec's examples are also pinned to the seed pages' example responses.
 //!
+//! Schemas reached only from responses ([`generated::RESPONSE_ONLY_SCHEMAS`], the generator's
+//! own list) are expected in their tolerant form: an enum there must be *open* (its known
+//! values, or any string) and every optional property must accept `null`. Everywhere else an
+//! enum must stay closed, so what we send is still checked.
+//!
 //! What is deliberately *not* compared: descriptions, and the string constraints
 //! (`pattern`, `minLength`, `maxLength`) of response-only schemas, which the code generator
 //! drops on purpose so responses decode tolerantly (see `codegen/src/tolerant.rs`).
@@ -15,7 +20,7 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::*;
-use dintero_client::types;
+use dintero_client::{generated, types};
 use schemars::schema_for;
 use serde_json::{Value, json};
 
@@ -29,28 +34,58 @@ fn generated<T: schemars::JsonSchema>() -> Value {
     serde_json::to_value(schema_for!(T)).expect("schema serializes")
 }
 
-/// Follows a spec `$ref` into `components/schemas`.
-fn resolve_spec<'a>(doc: &'a Value, schema: &'a Value) -> (&'a Value, Option<String>) {
+/// Follows a spec `$ref` into `components/schemas`: the schema, its component name if it
+/// was a reference, and its JSON pointer (`pointer` when it was not a reference).
+fn resolve_spec<'a>(
+    doc: &'a Value,
+    schema: &'a Value,
+    pointer: &str,
+) -> (&'a Value, Option<String>, String) {
     match schema.get("$ref").and_then(Value::as_str) {
         Some(r) => {
             let name = r
                 .strip_prefix("#/components/schemas/")
                 .unwrap_or_else(|| panic!("unexpected $ref {r}"));
+            let target_pointer = format!("/components/schemas/{name}");
             let target = doc
-                .pointer(&format!("/components/schemas/{name}"))
+                .pointer(&target_pointer)
                 .unwrap_or_else(|| panic!("dangling $ref {r}"));
-            let (resolved, _) = resolve_spec(doc, target);
-            (resolved, Some(name.to_string()))
+            let (resolved, _, pointer) = resolve_spec(doc, target, &target_pointer);
+            (resolved, Some(name.to_string()), pointer)
         }
-        None => (schema, None),
+        None => (schema, None, pointer.to_string()),
     }
+}
+
+/// Whether the spec schema at `pointer` decodes tolerantly: it is, or lies inside, a schema
+/// the generator lists as reached only from responses.
+fn tolerant(pointer: &str) -> bool {
+    generated::RESPONSE_ONLY_SCHEMAS
+        .iter()
+        .any(|p| pointer == *p || pointer.starts_with(&format!("{p}/")))
+}
+
+/// The known values of an open enum as schemars describes it (`anyOf: [{enum}, {type:
+/// string}]`: the listed values or any other string), or `None` for any other schema.
+fn open_enum_values(generated: &Value) -> Option<BTreeSet<String>> {
+    let any = generated.get("anyOf").and_then(Value::as_array)?;
+    let [listed, other] = any.as_slice() else {
+        return None;
+    };
+    (*other == json!({"type": "string"}) && listed.get("type") == Some(&json!("string")))
+        .then(|| names(listed, "enum"))
+        .filter(|values| !values.is_empty())
 }
 
 /// Unwraps schemars' encodings of a generated field schema: `anyOf: [X, {type: null}]`
 /// (an `Option` of a struct), `allOf: [X]` (a `$ref` with a description) and `$ref` into
 /// `definitions`. Returns the schema and whether `null` is accepted.
 fn resolve_gen<'a>(root: &'a Value, schema: &'a Value) -> (&'a Value, bool) {
-    if let Some(any) = schema.get("anyOf").and_then(Value::as_array) {
+    if let Some(any) = schema
+        .get("anyOf")
+        .and_then(Value::as_array)
+        .filter(|_| open_enum_values(schema).is_none())
+    {
         let non_null: Vec<&Value> = any
             .iter()
             .filter(|s| **s != json!({"type": "null"}))
@@ -115,8 +150,8 @@ struct Comparison<'a> {
 }
 
 impl Comparison<'_> {
-    fn schema(&mut self, at: &str, spec: &Value, generated: &Value) {
-        let (spec, name) = resolve_spec(self.doc, spec);
+    fn schema(&mut self, at: &str, pointer: &str, spec: &Value, generated: &Value) {
+        let (spec, name, pointer) = resolve_spec(self.doc, spec, pointer);
         let (generated, _) = resolve_gen(self.root, generated);
         if let Some(name) = name
             && !self.visited.insert(name)
@@ -129,7 +164,11 @@ impl Comparison<'_> {
             .get("type")
             .and_then(Value::as_str)
             .or_else(|| spec.get("properties").map(|_| "object"));
-        let (gen_types, _) = type_set(generated);
+        let open = open_enum_values(generated);
+        let gen_types = match open {
+            Some(_) => BTreeSet::from(["string".to_string()]),
+            None => type_set(generated).0,
+        };
         match spec_type {
             Some(t) => {
                 if gen_types != BTreeSet::from([t.to_string()]) {
@@ -140,13 +179,9 @@ impl Comparison<'_> {
             None => self.errors.push(format!("{at}: spec schema has no type")),
         }
 
-        // Enumerations.
-        if spec.get("enum").is_some() || generated.get("enum").is_some() {
-            let (a, b) = (names(spec, "enum"), names(generated, "enum"));
-            if a != b {
-                self.errors
-                    .push(format!("{at}: spec enum {a:?}, generated enum {b:?}"));
-            }
+        // Enumerations: open where only responses reach them, closed everywhere else.
+        if spec.get("enum").is_some() || generated.get("enum").is_some() || open.is_some() {
+            self.enumeration(at, &pointer, spec, generated, open);
         }
 
         // Formats that change the Rust type (and so what decodes).
@@ -162,7 +197,9 @@ impl Comparison<'_> {
 
         if spec_type == Some("array") {
             match (spec.get("items"), generated.get("items")) {
-                (Some(s), Some(g)) => self.schema(&format!("{at}[]"), s, g),
+                (Some(s), Some(g)) => {
+                    self.schema(&format!("{at}[]"), &format!("{pointer}/items"), s, g)
+                }
                 (s, g) => self
                     .errors
                     .push(format!("{at}: items in spec {s:?}, generated {g:?}")),
@@ -170,11 +207,37 @@ impl Comparison<'_> {
         }
 
         if spec_type == Some("object") {
-            self.object(at, spec, generated);
+            self.object(at, &pointer, spec, generated);
         }
     }
 
-    fn object(&mut self, at: &str, spec: &Value, generated: &Value) {
+    fn enumeration(
+        &mut self,
+        at: &str,
+        pointer: &str,
+        spec: &Value,
+        generated: &Value,
+        open: Option<BTreeSet<String>>,
+    ) {
+        let spec_values = names(spec, "enum");
+        let gen_values = open.clone().unwrap_or_else(|| names(generated, "enum"));
+        if spec_values != gen_values {
+            self.errors.push(format!(
+                "{at}: spec enum {spec_values:?}, generated enum {gen_values:?}"
+            ));
+        }
+        match (tolerant(pointer), open.is_some()) {
+            (true, false) => self.errors.push(format!(
+                "{at}: response-only enum, but the generated enum is closed (an unknown value would fail)"
+            )),
+            (false, true) => self.errors.push(format!(
+                "{at}: a request reaches this enum, but the generated enum is open (it must stay closed)"
+            )),
+            _ => {}
+        }
+    }
+
+    fn object(&mut self, at: &str, pointer: &str, spec: &Value, generated: &Value) {
         let (spec_props, gen_props) = (names(spec, "properties"), names(generated, "properties"));
         for missing in spec_props.difference(&gen_props) {
             self.errors.push(format!(
@@ -203,14 +266,23 @@ impl Comparison<'_> {
                     "{here}: nullable in the spec, generated type rejects null"
                 ));
             }
-            // An optional member is an Option (or a defaulted collection) whatever the spec
-            // says about null, so only a *required* member shows whether nullability drifted.
-            if !spec_nullable && spec_required.contains(prop) && gen_nullable {
+            // In a response-only schema, `null` for an optional member is read as absent.
+            let optional = !spec_required.contains(prop);
+            if optional && tolerant(pointer) && !gen_nullable {
+                self.errors.push(format!(
+                    "{here}: optional in a response-only schema, generated type rejects null"
+                ));
+            }
+            // Elsewhere an optional member is an Option (or a defaulted collection) whatever
+            // the spec says about null, so only a *required* member shows whether
+            // nullability drifted.
+            if !spec_nullable && !optional && gen_nullable {
                 self.errors.push(format!(
                     "{here}: required and not nullable in the spec, generated type accepts null"
                 ));
             }
-            self.schema(&here, spec_prop, gen_prop);
+            let prop_pointer = format!("{pointer}/properties/{prop}");
+            self.schema(&here, &prop_pointer, spec_prop, gen_prop);
         }
     }
 }
@@ -226,7 +298,12 @@ fn differences(doc: &Value, name: &str, generated: &Value) -> Vec<String> {
         visited: BTreeSet::new(),
         errors: Vec::new(),
     };
-    comparison.schema(name, spec, generated);
+    comparison.schema(
+        name,
+        &format!("/components/schemas/{name}"),
+        spec,
+        generated,
+    );
     comparison.errors
 }
 
@@ -271,7 +348,7 @@ fn nested_schemas_are_compared_too() {
         visited: BTreeSet::new(),
         errors: Vec::new(),
     };
-    comparison.schema("Customer", spec, &generated);
+    comparison.schema("Customer", "/components/schemas/Customer", spec, &generated);
     let expected: BTreeSet<String> = [
         "Address",
         "Company",
@@ -417,6 +494,60 @@ fn the_comparison_detects_drift() {
         &customer,
         "date_of_birth: spec format date-time",
     );
+}
+
+/// The tolerant forms are checked too, in both directions: a response-only enum that the
+/// generator left closed, a request enum it opened, and an optional response member that
+/// rejects `null` are each reported.
+#[test]
+fn the_comparison_detects_lost_tolerance_and_lost_strictness() {
+    let doc = load_spec();
+    // The list the expectations rest on: responses only, never a request schema.
+    assert!(tolerant("/components/schemas/CustomerType"));
+    assert!(tolerant(
+        "/components/schemas/Mfa/properties/oob_channels/items"
+    ));
+    assert!(!tolerant("/components/schemas/TokenRequest"));
+    assert!(!tolerant("/components/schemas/TokenRequestX"));
+
+    let expect_drift = |name: &str, generated: &Value, needle: &str| {
+        let errors = differences(&doc, name, generated);
+        assert!(
+            errors.iter().any(|e| e.contains(needle)),
+            "expected a difference mentioning {needle:?}, got {errors:?}"
+        );
+    };
+
+    let mut closed = generated::<types::Customer>();
+    closed["definitions"]["CustomerType"] =
+        json!({"type": "string", "enum": ["customer", "company", "contact", "employee", "other"]});
+    expect_drift(
+        "Customer",
+        &closed,
+        "Customer.type: response-only enum, but the generated enum is closed",
+    );
+
+    let mut opened = generated::<types::TokenRequest>();
+    opened["definitions"]["TokenRequestGrantType"] = json!({"anyOf": [
+        {"type": "string", "enum": ["client_credentials"]},
+        {"type": "string"},
+    ]});
+    expect_drift(
+        "TokenRequest",
+        &opened,
+        "TokenRequest.grant_type: a request reaches this enum, but the generated enum is open",
+    );
+
+    let mut rejects_null = generated::<types::Customer>();
+    rejects_null["properties"]["addresses"]["type"] = json!("array");
+    expect_drift(
+        "Customer",
+        &rejects_null,
+        "Customer.addresses: optional in a response-only schema, generated type rejects null",
+    );
+    let mut rejects_null = generated::<types::AuthUser>();
+    rejects_null["properties"]["links"]["type"] = json!("array");
+    expect_drift("AuthUser", &rejects_null, "AuthUser.links: optional");
 }
 
 /// The spec's examples are the seed pages' example responses, member for member.

@@ -1,31 +1,38 @@
 //! Response schemas are decoded tolerantly; request schemas are enforced.
 //!
-//! typify turns a pattern- or length-constrained string into a validating newtype, and it
-//! validates when deserializing too: a response that breaks a documented pattern (say a
-//! stored phone number with a space) would fail to decode although the call succeeded.
-//! The spec file keeps every constraint (it is Dintero's contract, and the fake server and
-//! the validators enforce it); only the in-memory copy handed to progenitor drops string
-//! patterns and lengths from schemas that are reached *only* from responses. A schema that
-//! a request also reaches keeps its constraints, so what we send is still validated.
+//! A response may grow additively without a new API version: a new enum value, a new
+//! property, `null` for an optional property, a stored value that breaks a documented
+//! pattern (say a phone number with a space). typify would reject each of these, although
+//! the call succeeded. The spec file keeps every constraint (it is Dintero's contract, and
+//! the fake server and the validators enforce it); only the in-memory copy handed to
+//! progenitor is prepared, and only for schemas reached *only* from responses:
+//!
+//! - string patterns and lengths are dropped, and so is `additionalProperties: false`;
+//! - enums of strings are marked open (`open_enums.rs`: an `Unknown` variant);
+//! - objects are marked tolerant (`nullable.rs`: `null` decodes as absent).
+//!
+//! A schema that a request also reaches is one Rust type used for sending too, so it keeps
+//! every constraint and stays closed: what we send is still validated.
 //!
 //! [`response_only_schemas`] is the one place that decides which schemas are decoded
-//! tolerantly: the generator relaxes exactly those, and `cargo xtask spec diff` uses the same
-//! set to decide whether loosening or tightening a response schema can break a client.
+//! tolerantly: the generator prepares exactly those, the generated `RESPONSE_ONLY_SCHEMAS`
+//! lists them for the fake and the tests, and `cargo xtask spec diff` uses the same set to
+//! decide whether loosening or tightening a response schema can break a client.
 
 use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::doc;
+use crate::{doc, nullable, open_enums, schemas};
 
 /// Keywords dropped from response-only schemas.
 const STRING_CONSTRAINTS: &[&str] = &["pattern", "minLength", "maxLength"];
 
-/// Drops string constraints from every schema reached only from responses.
+/// Prepares every schema reached only from responses for tolerant decoding.
 pub(crate) fn relax_response_schemas(document: &mut Value) {
     for pointer in response_only_schemas(document) {
         if let Some(schema) = document.pointer_mut(&pointer) {
-            relax(schema);
+            schemas::visit_mut(schema, &mut relax);
         }
     }
 }
@@ -87,36 +94,19 @@ fn inline_media_schemas(pointer: &str, response: &Value) -> Vec<String> {
         .collect()
 }
 
-/// Removes string constraints from a schema and the schemas nested in it.
+/// Prepares one schema (the walker visits the nested ones).
 fn relax(schema: &mut Value) {
+    open_enums::mark(schema);
+    nullable::mark(schema);
     let Some(map) = schema.as_object_mut() else {
         return;
     };
     for keyword in STRING_CONSTRAINTS {
         map.remove(*keyword);
     }
-    for key in ["items", "additionalProperties", "not"] {
-        if let Some(child) = map.get_mut(key) {
-            relax(child);
-        }
-    }
-    for key in ["allOf", "anyOf", "oneOf"] {
-        for child in map
-            .get_mut(key)
-            .and_then(Value::as_array_mut)
-            .into_iter()
-            .flatten()
-        {
-            relax(child);
-        }
-    }
-    for child in map
-        .get_mut("properties")
-        .and_then(Value::as_object_mut)
-        .into_iter()
-        .flat_map(|p| p.values_mut())
-    {
-        relax(child);
+    // An unknown property must decode: typify would deny them all.
+    if map.get("additionalProperties") == Some(&Value::Bool(false)) {
+        map.remove("additionalProperties");
     }
 }
 
@@ -174,5 +164,47 @@ mod tests {
         // Reached by a request too (body or parameter): still enforced.
         assert_eq!(schemas["Shared"]["maxLength"], 9);
         assert_eq!(schemas["Id"]["pattern"], "^a$");
+    }
+
+    fn described(schema: &serde_json::Value) -> bool {
+        schema
+            .get("description")
+            .and_then(|d| d.as_str())
+            .is_some_and(|d| d.contains("[[dintero-codegen:"))
+    }
+
+    #[test]
+    fn response_only_enums_and_objects_are_marked_shared_ones_are_not() {
+        let mut document = json!({
+            "openapi": "3.0.3",
+            "paths": {"/x": {"post": {
+                "requestBody": {"content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/Request"}}}},
+                "responses": {"200": {"content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/Response"}}}}},
+            }}},
+            "components": {"schemas": {
+                "Request": {"properties": {"kind": {"$ref": "#/components/schemas/Kind"}}},
+                "Response": {
+                    "additionalProperties": false,
+                    "properties": {
+                        "kind": {"$ref": "#/components/schemas/Kind"},
+                        "channels": {"type": "array", "items": {"type": "string", "enum": ["sms"]}},
+                    },
+                },
+                "Kind": {"type": "string", "enum": ["a"]},
+            }},
+        });
+        relax_response_schemas(&mut document);
+        let schemas = &document["components"]["schemas"];
+        assert!(described(&schemas["Response"]), "tolerant object");
+        assert!(
+            described(&schemas["Response"]["properties"]["channels"]["items"]),
+            "open enum"
+        );
+        assert!(schemas["Response"].get("additionalProperties").is_none());
+        // Shared with a request: closed and strict.
+        assert!(!described(&schemas["Kind"]));
+        assert!(!described(&schemas["Request"]));
     }
 }

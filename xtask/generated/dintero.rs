@@ -325,6 +325,8 @@ pub mod types {
         pub id: ::std::option::Option<::uuid::Uuid>,
         ///Links to resources related to the user, links is required when MFA is enabled.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "nulls::or_default")]
+        #[schemars(with = "::std::option::Option<::std::vec::Vec<Link>>")]
         pub links: ::std::vec::Vec<Link>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mfa: ::std::option::Option<Mfa>,
@@ -399,14 +401,22 @@ pub mod types {
     )]
     pub struct Customer {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "nulls::or_default")]
+        #[schemars(with = "::std::option::Option<::std::vec::Vec<Address>>")]
         pub addresses: ::std::vec::Vec<Address>,
         ///Custom attributes
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(deserialize_with = "nulls::or_default")]
+        #[schemars(
+            with = "::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>"
+        )]
         pub attributes: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub company: ::std::option::Option<Company>,
         ///The users that it is a contact for, supported when type is contact
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "nulls::or_default")]
+        #[schemars(with = "::std::option::Option<::std::vec::Vec<ContactFor>>")]
         pub contact_for: ::std::vec::Vec<ContactFor>,
         ///The date-time when the resource was created
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -444,6 +454,10 @@ pub mod types {
         pub marketing_consent: ::std::option::Option<MarketingConsent>,
         ///A set of key/value pairs that you can attach to a customer object. It can be useful for storing additional information about the customer in a structured format. You can unset an individual key by setting its value to null and then saving. To clear all keys, set metadata to null
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(deserialize_with = "nulls::or_default")]
+        #[schemars(
+            with = "::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>"
+        )]
         pub metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///A phone number in E.164 number formatting.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -563,15 +577,14 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[non_exhaustive]
     pub enum CustomerType {
         #[serde(rename = "customer")]
         Customer,
@@ -583,52 +596,97 @@ pub mod types {
         Employee,
         #[serde(rename = "other")]
         Other,
-    }
-    impl ::std::fmt::Display for CustomerType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Customer => f.write_str("customer"),
-                Self::Company => f.write_str("company"),
-                Self::Contact => f.write_str("contact"),
-                Self::Employee => f.write_str("employee"),
-                Self::Other => f.write_str("other"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for CustomerType {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "customer" => Ok(Self::Customer),
-                "company" => Ok(Self::Company),
-                "contact" => Ok(Self::Contact),
-                "employee" => Ok(Self::Employee),
-                "other" => Ok(Self::Other),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for CustomerType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for CustomerType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
+        /// A value this version does not list (Dintero added it later). Compare it through
+        /// `as_str()` rather than matching this variant: a later version of this crate may
+        /// give the value a variant of its own.
+        #[serde(untagged, deserialize_with = "UnknownValue::deserialize_unlisted")]
+        Unknown(UnknownValue),
     }
     impl ::std::default::Default for CustomerType {
         fn default() -> Self {
             CustomerType::Customer
+        }
+    }
+    impl CustomerType {
+        /// The value as it is on the wire, listed or not.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Customer => "customer",
+                Self::Company => "company",
+                Self::Contact => "contact",
+                Self::Employee => "employee",
+                Self::Other => "other",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+        fn listed(value: &str) -> ::std::option::Option<Self> {
+            match value {
+                "customer" => ::std::option::Option::Some(Self::Customer),
+                "company" => ::std::option::Option::Some(Self::Company),
+                "contact" => ::std::option::Option::Some(Self::Contact),
+                "employee" => ::std::option::Option::Some(Self::Employee),
+                "other" => ::std::option::Option::Some(Self::Other),
+                _ => ::std::option::Option::None,
+            }
+        }
+    }
+    impl ::std::fmt::Display for CustomerType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for CustomerType {
+        fn from(value: &str) -> Self {
+            Self::listed(value)
+                .unwrap_or_else(|| Self::Unknown(UnknownValue(value.to_string())))
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for CustomerType {
+        fn from(value: ::std::string::String) -> Self {
+            match Self::listed(&value) {
+                ::std::option::Option::Some(listed) => listed,
+                ::std::option::Option::None => Self::Unknown(UnknownValue(value)),
+            }
+        }
+    }
+    impl ::std::str::FromStr for CustomerType {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            ::std::result::Result::Ok(Self::from(value))
+        }
+    }
+    impl ::schemars::JsonSchema for CustomerType {
+        fn schema_name() -> ::std::string::String {
+            "CustomerType".to_string()
+        }
+        fn json_schema(
+            _: &mut ::schemars::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            use ::schemars::schema::{InstanceType, SchemaObject, SubschemaValidation};
+            let listed = SchemaObject {
+                instance_type: Some(InstanceType::String.into()),
+                enum_values: Some(
+                    vec![
+                        "customer".into(), "company".into(), "contact".into(), "employee"
+                        .into(), "other".into()
+                    ],
+                ),
+                ..Default::default()
+            };
+            let any = SchemaObject {
+                instance_type: Some(InstanceType::String.into()),
+                ..Default::default()
+            };
+            SchemaObject {
+                subschemas: Some(
+                    Box::new(SubschemaValidation {
+                        any_of: Some(vec![listed.into(), any.into()]),
+                        ..Default::default()
+                    }),
+                ),
+                ..Default::default()
+            }
+                .into()
         }
     }
     ///The source that recruited the customer
@@ -662,6 +720,10 @@ pub mod types {
         pub code: ::std::option::Option<::std::string::String>,
         ///Details about the error.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "nulls::or_default")]
+        #[schemars(
+            with = "::std::option::Option<::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>>"
+        )]
         pub errors: ::std::vec::Vec<
             ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         >,
@@ -729,6 +791,8 @@ pub mod types {
         pub challenge_type: ::std::string::String,
         ///The supported channels to use for OOB.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "nulls::or_default")]
+        #[schemars(with = "::std::option::Option<::std::vec::Vec<MfaOobChannelsItem>>")]
         pub oob_channels: ::std::vec::Vec<MfaOobChannelsItem>,
     }
     ///`MfaOobChannelsItem`
@@ -736,55 +800,94 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[non_exhaustive]
     pub enum MfaOobChannelsItem {
         #[serde(rename = "sms")]
         Sms,
         #[serde(rename = "email")]
         Email,
+        /// A value this version does not list (Dintero added it later). Compare it through
+        /// `as_str()` rather than matching this variant: a later version of this crate may
+        /// give the value a variant of its own.
+        #[serde(untagged, deserialize_with = "UnknownValue::deserialize_unlisted")]
+        Unknown(UnknownValue),
+    }
+    impl MfaOobChannelsItem {
+        /// The value as it is on the wire, listed or not.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Sms => "sms",
+                Self::Email => "email",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+        fn listed(value: &str) -> ::std::option::Option<Self> {
+            match value {
+                "sms" => ::std::option::Option::Some(Self::Sms),
+                "email" => ::std::option::Option::Some(Self::Email),
+                _ => ::std::option::Option::None,
+            }
+        }
     }
     impl ::std::fmt::Display for MfaOobChannelsItem {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Sms => f.write_str("sms"),
-                Self::Email => f.write_str("email"),
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for MfaOobChannelsItem {
+        fn from(value: &str) -> Self {
+            Self::listed(value)
+                .unwrap_or_else(|| Self::Unknown(UnknownValue(value.to_string())))
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for MfaOobChannelsItem {
+        fn from(value: ::std::string::String) -> Self {
+            match Self::listed(&value) {
+                ::std::option::Option::Some(listed) => listed,
+                ::std::option::Option::None => Self::Unknown(UnknownValue(value)),
             }
         }
     }
     impl ::std::str::FromStr for MfaOobChannelsItem {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "sms" => Ok(Self::Sms),
-                "email" => Ok(Self::Email),
-                _ => Err("invalid value".into()),
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            ::std::result::Result::Ok(Self::from(value))
+        }
+    }
+    impl ::schemars::JsonSchema for MfaOobChannelsItem {
+        fn schema_name() -> ::std::string::String {
+            "MfaOobChannelsItem".to_string()
+        }
+        fn json_schema(
+            _: &mut ::schemars::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            use ::schemars::schema::{InstanceType, SchemaObject, SubschemaValidation};
+            let listed = SchemaObject {
+                instance_type: Some(InstanceType::String.into()),
+                enum_values: Some(vec!["sms".into(), "email".into()]),
+                ..Default::default()
+            };
+            let any = SchemaObject {
+                instance_type: Some(InstanceType::String.into()),
+                ..Default::default()
+            };
+            SchemaObject {
+                subschemas: Some(
+                    Box::new(SubschemaValidation {
+                        any_of: Some(vec![listed.into(), any.into()]),
+                        ..Default::default()
+                    }),
+                ),
+                ..Default::default()
             }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for MfaOobChannelsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for MfaOobChannelsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
+                .into()
         }
     }
     ///`Term`
@@ -1056,6 +1159,49 @@ pub mod types {
             fn from(value: String) -> Self {
                 Self(value.into())
             }
+        }
+    }
+    /// A value of an open enum that this version of the crate does not list.
+    ///
+    /// Only decoding a response (or the enum's `From<&str>`) makes one, so it never
+    /// holds a listed value. It serializes and displays as the value itself.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct UnknownValue(::std::string::String);
+    impl UnknownValue {
+        /// The value as it came.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+        fn deserialize_unlisted<'de, D>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)
+                .map(Self)
+        }
+    }
+    impl ::std::fmt::Display for UnknownValue {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(&self.0)
+        }
+    }
+    /// `null` in a response means the same as an absent property.
+    mod nulls {
+        /// Decodes `null` as the type's default, like an absent property.
+        pub(super) fn or_default<'de, D, T>(
+            deserializer: D,
+        ) -> ::std::result::Result<T, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+            T: ::serde::Deserialize<'de> + ::std::default::Default,
+        {
+            let value: ::std::option::Option<T> = ::serde::Deserialize::deserialize(
+                deserializer,
+            )?;
+            ::std::result::Result::Ok(value.unwrap_or_default())
         }
     }
 }
@@ -1353,4 +1499,22 @@ pub const OPERATION_PATHS: &[(&str, &str)] = &[
         "aid_customers_cid_change_customer_id_post",
         "/accounts/{aid}/customers/users/{customer_id}/change_customer_id",
     ),
+];
+/// JSON pointers (into `openapi/dintero.yaml`) of the schemas reached only from responses, which decode tolerantly: open enums, `null` read as absent, unknown properties ignored, string patterns and lengths not enforced. A schema nested in one of them is tolerant too.
+pub const RESPONSE_ONLY_SCHEMAS: &[&str] = &[
+    "/components/schemas/AccessToken",
+    "/components/schemas/Address",
+    "/components/schemas/AuthUser",
+    "/components/schemas/Company",
+    "/components/schemas/Consent",
+    "/components/schemas/ContactFor",
+    "/components/schemas/Customer",
+    "/components/schemas/CustomerType",
+    "/components/schemas/EnrolledBy",
+    "/components/schemas/ErrorDetail",
+    "/components/schemas/ErrorResponse",
+    "/components/schemas/Link",
+    "/components/schemas/MarketingConsent",
+    "/components/schemas/Mfa",
+    "/components/schemas/Term",
 ];

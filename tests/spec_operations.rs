@@ -593,3 +593,139 @@ fn error_body_round_trips_losslessly() {
     let minimal = r#"{"error":{"message":"only the message"}}"#;
     round_trip::<types::ErrorResponse>(minimal, &[]);
 }
+
+// ---------------------------------------------------------------------------------------
+// Debug shows no personal data (issue 14)
+// ---------------------------------------------------------------------------------------
+
+/// `Debug` of a generated type, plain and pretty.
+fn shown(value: &impl std::fmt::Debug) -> [String; 2] {
+    [format!("{value:?}"), format!("{value:#?}")]
+}
+
+fn assert_hidden_and_kept(value: &impl std::fmt::Debug, hidden: &[&str], kept: &[&str]) {
+    for text in shown(value) {
+        for secret in hidden {
+            assert!(!text.contains(secret), "{secret:?} shows in {text}");
+        }
+        // Pretty printing splits lines and adds trailing commas; compare without layout.
+        let flat = |s: &str| {
+            let joined: String = s.split_whitespace().collect();
+            [",)", ",]", ",}"]
+                .iter()
+                .fold(joined, |acc, p| acc.replace(p, &p[1..]))
+        };
+        for part in kept {
+            assert!(
+                flat(&text).contains(&flat(part)),
+                "{part:?} missing from {text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn debug_of_a_customer_shows_its_shape_not_the_person() {
+    let customer: types::Customer = serde_json::from_str(SEED_CUSTOMER).unwrap();
+    assert_hidden_and_kept(
+        &customer,
+        &[
+            "John",
+            "Doe",
+            "customer@example.com",
+            "4799999999",
+            "Sommerkroveien",
+            "Oslo",
+            "0349",
+            "59.94",
+            "10.71",
+            "1990",
+            "1985",
+            "dob_year",
+            "TKP",
+            "123456789MVA",
+            "facebook",
+            "male",
+            "<string>",
+            "1c92f7e1",
+            "5th floor",
+            "PB 123",
+        ],
+        &[
+            "type_: Customer",
+            &format!("id: Some({SEED_UUID})"),
+            &format!("created_at: Some({SEED_TIME})"),
+            "consent: Some(true)",
+            "metadata: Map { entries: 1, .. }",
+            "email: Some([REDACTED])",
+            "customer_id: [REDACTED]",
+            "date_of_birth: Some([REDACTED])",
+            r#"type_: Some("url")"#, // enrolled_by.type: a kind, declared not personal
+        ],
+    );
+    // The values themselves are still there, for code and for serde.
+    assert_eq!(customer.email.as_deref(), Some("customer@example.com"));
+    assert!(serde_json::to_string(&customer).unwrap().contains("John"));
+}
+
+#[test]
+fn debug_of_an_auth_user_token_and_error_shows_no_personal_data_or_secret() {
+    let mut user = seed_auth_user();
+    user["username"] = json!("kari@example.com");
+    user["created_by"] = json!("ola@example.com");
+    let user: types::AuthUser = serde_json::from_value(user).unwrap();
+    assert_hidden_and_kept(
+        &user,
+        &["kari", "ola@", "tel:", "mailto:", "name@email.com", "99919"],
+        &[
+            r#"rel: Some("phone_number")"#,
+            "oob_channels: [Sms]",
+            "username: [REDACTED]",
+            r#"challenge_type: "<string>""#, // a kind of challenge, declared not personal
+        ],
+    );
+
+    let token: types::AccessToken = serde_json::from_value(json!({
+        "access_token": "eyJ.secret.jwt", "token_type": "Bearer", "expires_in": 14400,
+        "refresh_token": "refresh-secret"
+    }))
+    .unwrap();
+    assert_hidden_and_kept(
+        &token,
+        &["eyJ", "secret"],
+        &[
+            "expires_in: 14400",
+            "token_type: \"Bearer\"",
+            "refresh_token: Some([REDACTED])",
+        ],
+    );
+
+    // `code` is a machine code (shown); `message` is free text that may quote what was sent.
+    let error: types::ErrorResponse = serde_json::from_value(json!({
+        "error": {"message": "kari@example.com already exists", "code": "DUPLICATE",
+                  "errors": [{"field": "username", "value": "kari@example.com"}]},
+        "mfa_token": "mfa-secret"
+    }))
+    .unwrap();
+    assert_hidden_and_kept(
+        &error,
+        &["kari", "mfa-secret", "username"],
+        &[
+            "code: Some(\"DUPLICATE\")",
+            "message: [REDACTED]",
+            "errors: [Map { entries: 2, .. }]",
+        ],
+    );
+
+    // Enum values are codes, shown even when unlisted; the account id is not personal.
+    let unknown = types::CustomerType::from("prospect");
+    assert_eq!(
+        format!("{unknown:?}"),
+        "Unknown(UnknownValue(\"prospect\"))"
+    );
+    let account = types::AccountId::try_from(AID).unwrap();
+    assert_eq!(format!("{account:?}"), format!("AccountId(\"{AID}\")"));
+    let current =
+        types::AidCustomersCidChangeCustomerIdPostCustomerId::try_from("kari@example.com").unwrap();
+    assert!(!format!("{current:?}").contains("kari"));
+}

@@ -11,9 +11,12 @@ pub mod doc;
 mod marks;
 mod nullable;
 mod open_enums;
+mod redact;
 mod schemas;
 mod syntax;
 pub mod tolerant;
+
+pub use redact::PERSONAL_DATA_EXTENSION;
 
 use openapiv3::OpenAPI;
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
@@ -135,6 +138,7 @@ pub fn generate_file(path: &Path) -> Result<String, CodegenError> {
 fn prepare(document: &serde_json::Value) -> Result<OpenAPI, String> {
     let mut prepared = document.clone();
     tolerant::relax_response_schemas(&mut prepared);
+    redact::mark_not_personal(&mut prepared);
     serde_json::from_value(prepared).map_err(|e| e.to_string())
 }
 
@@ -172,12 +176,14 @@ pub fn generate(document: &serde_json::Value, spec: &OpenAPI) -> Result<String, 
     ))
 }
 
-/// The passes over typify's types that settings cannot express.
+/// The passes over typify's types that settings cannot express, in order: the open enums'
+/// `UnknownValue` must exist before the redacting `Debug` lists the types.
 fn post_process(file: &mut syn::File) -> Result<(), String> {
     let items = syntax::types_items(file)?;
     let marks = marks::take(items);
     open_enums::open(items, &marks)?;
-    nullable::tolerate_nulls(items, &marks)
+    nullable::tolerate_nulls(items, &marks)?;
+    redact::redact(items, &marks)
 }
 
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {

@@ -1,7 +1,7 @@
 //! Carries a decision about a schema through typify to the Rust item it becomes.
 //!
 //! The spec transforms decide per *schema* (this enum is reached only from responses; this
-//! object is a response), but the post-processing edits Rust *items*, and typify
+//! property holds no personal data), but the post-processing edits Rust *items*, and typify
 //! names items its own way (an inline enum of `Mfa.oob_channels` becomes
 //! `MfaOobChannelsItem`). Rather than re-deriving typify's naming rules, a transform appends
 //! a sentinel to the schema's `description`; typify copies descriptions into doc comments,
@@ -22,18 +22,21 @@ pub(crate) enum Mark {
     OpenEnum,
     /// An object reached only from responses: `null` for an optional property is absent.
     Tolerant,
+    /// A value that holds no personal data: `Debug` shows it.
+    Shown,
 }
 
 /// What every sentinel starts with, to check that none survives.
 const PREFIX: &str = "[[dintero-codegen:";
 
 impl Mark {
-    const ALL: [Mark; 2] = [Mark::OpenEnum, Mark::Tolerant];
+    const ALL: [Mark; 3] = [Mark::OpenEnum, Mark::Tolerant, Mark::Shown];
 
     fn sentinel(self) -> &'static str {
         match self {
             Mark::OpenEnum => "[[dintero-codegen:open-enum]]",
             Mark::Tolerant => "[[dintero-codegen:tolerant]]",
+            Mark::Shown => "[[dintero-codegen:shown]]",
         }
     }
 }
@@ -51,10 +54,11 @@ pub(crate) fn add(schema: &mut Value, mark: Mark) {
     map.insert("description".into(), Value::String(description));
 }
 
-/// The marks found on the generated items, by item name.
+/// The marks found on the generated items, by item name and by (item, field) name.
 #[derive(Debug, Default)]
 pub(crate) struct Marks {
     items: BTreeSet<(String, Mark)>,
+    fields: BTreeSet<(String, String, Mark)>,
 }
 
 impl Marks {
@@ -62,10 +66,15 @@ impl Marks {
     pub(crate) fn item(&self, item: &str, mark: Mark) -> bool {
         self.items.contains(&(item.to_string(), mark))
     }
+
+    /// Whether field `field` of struct `item` carries `mark`.
+    pub(crate) fn field(&self, item: &str, field: &str, mark: Mark) -> bool {
+        self.fields
+            .contains(&(item.to_string(), field.to_string(), mark))
+    }
 }
 
-/// Records the sentinels in the doc comments of `items`, and removes them there and from
-/// the items' fields.
+/// Records and removes the sentinels in the doc comments of `items` and of their fields.
 pub(crate) fn take(items: &mut [Item]) -> Marks {
     let mut marks = Marks::default();
     for item in items {
@@ -81,9 +90,15 @@ pub(crate) fn take(items: &mut [Item]) -> Marks {
         let Some(Fields::Named(fields)) = fields else {
             continue;
         };
-        // typify copies an inline object's description to the field too: strip it there.
         for field in &mut fields.named {
-            strip(&mut field.attrs, "");
+            let Some(field_name) = field.ident.as_ref().map(ToString::to_string) else {
+                continue;
+            };
+            for mark in strip(&mut field.attrs, "") {
+                marks
+                    .fields
+                    .insert((name.clone(), field_name.clone(), mark));
+            }
         }
     }
     marks
@@ -162,7 +177,7 @@ mod tests {
             #[doc = #description]
             pub enum Kind { A }
             pub struct Plain {
-                #[doc = "[[dintero-codegen:open-enum]]"]
+                #[doc = "[[dintero-codegen:shown]]"]
                 pub code: String,
                 #[doc = "Text.\n\n[[dintero-codegen:tolerant]]"]
                 pub text: String,
@@ -171,7 +186,8 @@ mod tests {
         let marks = take(&mut file.items);
         assert!(marks.item("Kind", Mark::OpenEnum));
         assert!(!marks.item("Plain", Mark::OpenEnum));
-        assert!(!marks.item("Plain", Mark::Tolerant));
+        assert!(marks.field("Plain", "code", Mark::Shown));
+        assert!(marks.field("Plain", "text", Mark::Tolerant));
         let code = prettyplease::unparse(&file);
         assert_none_left(&code).unwrap();
         assert!(code.contains("///Kind."), "{code}");
@@ -194,7 +210,7 @@ mod tests {
 
     #[test]
     fn a_mark_left_anywhere_else_is_an_error() {
-        assert!(assert_none_left("/// [[dintero-codegen:tolerant]]").is_err());
+        assert!(assert_none_left("/// [[dintero-codegen:shown]]").is_err());
         assert!(assert_none_left("/// fine").is_ok());
     }
 }

@@ -12,7 +12,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Debug,
         PartialEq,
         schemars::JsonSchema
     )]
@@ -27,11 +26,20 @@ pub mod types {
         ///The type of the token.
         pub token_type: ::std::string::String,
     }
+    impl ::std::fmt::Debug for AccessToken {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct("AccessToken")
+                .field("access_token", &redact::Field(&self.access_token))
+                .field("expires_in", &self.expires_in)
+                .field("refresh_token", &redact::Field(&self.refresh_token))
+                .field("token_type", &self.token_type)
+                .finish()
+        }
+    }
     ///An id that uniquely identifies the account: `T` and 8 digits for a test account, `P` and 8 digits for a production account.
     #[derive(
         ::serde::Serialize,
         Clone,
-        Debug,
         Eq,
         Hash,
         Ord,
@@ -45,6 +53,11 @@ pub mod types {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
+        }
+    }
+    impl ::std::fmt::Debug for AccountId {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_tuple("AccountId").field(&self.0).finish()
         }
     }
     impl ::std::convert::From<AccountId> for ::std::string::String {
@@ -104,7 +117,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Debug,
         Default,
         PartialEq,
         schemars::JsonSchema
@@ -131,11 +143,26 @@ pub mod types {
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
+    impl ::std::fmt::Debug for Address {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct("Address")
+                .field("address_line", &redact::Field(&self.address_line))
+                .field("address_line_2", &redact::Field(&self.address_line_2))
+                .field("comment", &redact::Field(&self.comment))
+                .field("country", &redact::Field(&self.country))
+                .field("custom_type", &redact::Field(&self.custom_type))
+                .field("latitude", &redact::Field(&self.latitude))
+                .field("longitude", &redact::Field(&self.longitude))
+                .field("postal_code", &redact::Field(&self.postal_code))
+                .field("postal_place", &redact::Field(&self.postal_place))
+                .field("type_", &self.type_)
+                .finish()
+        }
+    }
     ///`AidAuthUsersUsernameChangeUsernamePostUsername`
     #[derive(
         ::serde::Serialize,
         Clone,
-        Debug,
         Eq,
         Hash,
         Ord,
@@ -149,6 +176,13 @@ pub mod types {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
+        }
+    }
+    impl ::std::fmt::Debug for AidAuthUsersUsernameChangeUsernamePostUsername {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_tuple("AidAuthUsersUsernameChangeUsernamePostUsername")
+                .field(&redact::Field(&self.0))
+                .finish()
         }
     }
     impl ::std::convert::From<AidAuthUsersUsernameChangeUsernamePostUsername>
@@ -219,7 +253,6 @@ pub mod types {
     #[derive(
         ::serde::Serialize,
         Clone,
-        Debug,
         Eq,
         Hash,
         Ord,
@@ -233,6 +266,13 @@ pub mod types {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
+        }
+    }
+    impl ::std::fmt::Debug for AidCustomersCidChangeCustomerIdPostCustomerId {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_tuple("AidCustomersCidChangeCustomerIdPostCustomerId")
+                .field(&redact::Field(&self.0))
+                .finish()
         }
     }
     impl ::std::convert::From<AidCustomersCidChangeCustomerIdPostCustomerId>
@@ -304,7 +344,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Debug,
         PartialEq,
         schemars::JsonSchema
     )]
@@ -336,12 +375,26 @@ pub mod types {
         ///The user's username.
         pub username: ::std::string::String,
     }
+    impl ::std::fmt::Debug for AuthUser {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct("AuthUser")
+                .field("created_at", &redact::Field(&self.created_at))
+                .field("created_by", &redact::Field(&self.created_by))
+                .field("deleted_at", &redact::Field(&self.deleted_at))
+                .field("deleted_by", &redact::Field(&self.deleted_by))
+                .field("id", &redact::Field(&self.id))
+                .field("links", &redact::Field(&self.links))
+                .field("mfa", &redact::Field(&self.mfa))
+                .field("updated_at", &redact::Field(&self.updated_at))
+                .field("username", &redact::Field(&self.username))
+                .finish()
+        }
+    }
     ///Company details, supported when type is Company
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Debug,
         Default,
         PartialEq,
         schemars::JsonSchema
@@ -360,12 +413,23 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub website: ::std::option::Option<::std::string::String>,
     }
+    impl ::std::fmt::Debug for Company {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct("Company")
+                .field("bussiness_name", &redact::Field(&self.bussiness_name))
+                .field("department", &redact::Field(&self.department))
+                .field("industry", &redact::Field(&self.industry))
+                .field("number_of_employees", &redact::Field(&self.number_of_employees))
+                .field("organization_number", &redact::Field(&self.organization_number))
+                .field("website", &redact::Field(&self.website))
+                .finish()
+        }
+    }
     ///`Consent`
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Debug,
         Default,
         PartialEq,
         schemars::JsonSchema
@@ -376,12 +440,19 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub updated_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     }
+    impl ::std::fmt::Debug for Consent {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct("Consent")
+                .field("consent", &redact::Field(&self.consent))
+                .field("updated_at", &redact::Field(&self.updated_at))
+                .finish()
+        }
+    }
     ///`ContactFor`
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Debug,
         Default,
         PartialEq,
         schemars::JsonSchema
@@ -390,12 +461,18 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub customer_id: ::std::option::Option<::std::string::String>,
     }
+    impl ::std::fmt::Debug for ContactFor {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct("ContactFor")
+                .field("customer_id", &redact::Field(&self.customer_id))
+                .finish()
+        }
+    }
     ///`Customer`
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Debug,
         PartialEq,
         schemars::JsonSchema
     )]
@@ -473,12 +550,41 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub updated_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     }
+    impl ::std::fmt::Debug for Customer {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct("Customer")
+                .field("addresses", &redact::Field(&self.addresses))
+                .field("attributes", &redact::Field(&self.attributes))
+                .field("company", &redact::Field(&self.company))
+                .field("contact_for", &redact::Field(&self.contact_for))
+                .field("created_at", &redact::Field(&self.created_at))
+                .field("created_by", &redact::Field(&self.created_by))
+                .field("customer_id", &redact::Field(&self.customer_id))
+                .field("date_of_birth", &redact::Field(&self.date_of_birth))
+                .field("deleted_at", &redact::Field(&self.deleted_at))
+                .field("deleted_by", &redact::Field(&self.deleted_by))
+                .field("email", &redact::Field(&self.email))
+                .field("enrolled_by", &redact::Field(&self.enrolled_by))
+                .field("favorite_store", &redact::Field(&self.favorite_store))
+                .field("first_name", &redact::Field(&self.first_name))
+                .field("gender", &redact::Field(&self.gender))
+                .field("id", &redact::Field(&self.id))
+                .field("last_name", &redact::Field(&self.last_name))
+                .field("marketing_consent", &redact::Field(&self.marketing_consent))
+                .field("metadata", &redact::Field(&self.metadata))
+                .field("phone_number", &redact::Field(&self.phone_number))
+                .field("status", &redact::Field(&self.status))
+                .field("term", &redact::Field(&self.term))
+                .field("type_", &redact::Field(&self.type_))
+                .field("updated_at", &redact::Field(&self.updated_at))
+                .finish()
+        }
+    }
     ///Customer update. Without `customer_id`, Dintero gives the customer an auto-generated customer_id (the Customer schema: "An auto-generated customer_id will be created if no customer_id is provided").
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Debug,
         Default,
         PartialEq,
         schemars::JsonSchema
@@ -488,11 +594,17 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub customer_id: ::std::option::Option<CustomerIdUpdateCustomerId>,
     }
+    impl ::std::fmt::Debug for CustomerIdUpdate {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct("CustomerIdUpdate")
+                .field("customer_id", &redact::Field(&self.customer_id))
+                .finish()
+        }
+    }
     ///New customer_id (must not have trailing or leading spaces: the pattern refuses Unicode white space, as Rust's `char::is_whitespace` defines it, at either end).
     #[derive(
         ::serde::Serialize,
         Clone,
-        Debug,
         Eq,
         Hash,
         Ord,
@@ -506,6 +618,13 @@ pub mod types {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
+        }
+    }
+    impl ::std::fmt::Debug for CustomerIdUpdateCustomerId {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_tuple("CustomerIdUpdateCustomerId")
+                .field(&redact::Field(&self.0))
+                .finish()
         }
     }
     impl ::std::convert::From<CustomerIdUpdateCustomerId> for ::std::string::String {
@@ -694,7 +813,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Debug,
         Default,
         PartialEq,
         schemars::JsonSchema
@@ -705,12 +823,19 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub value: ::std::option::Option<::std::string::String>,
     }
+    impl ::std::fmt::Debug for EnrolledBy {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct("EnrolledBy")
+                .field("type_", &self.type_)
+                .field("value", &redact::Field(&self.value))
+                .finish()
+        }
+    }
     ///`ErrorDetail`
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Debug,
         PartialEq,
         schemars::JsonSchema
     )]
@@ -730,12 +855,20 @@ pub mod types {
         ///Human readable error message.
         pub message: ::std::string::String,
     }
+    impl ::std::fmt::Debug for ErrorDetail {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct("ErrorDetail")
+                .field("code", &self.code)
+                .field("errors", &redact::Field(&self.errors))
+                .field("message", &redact::Field(&self.message))
+                .finish()
+        }
+    }
     ///The error body Dintero returns on every failed request.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Debug,
         PartialEq,
         schemars::JsonSchema
     )]
@@ -745,12 +878,19 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mfa_token: ::std::option::Option<::std::string::String>,
     }
+    impl ::std::fmt::Debug for ErrorResponse {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct("ErrorResponse")
+                .field("error", &redact::Field(&self.error))
+                .field("mfa_token", &redact::Field(&self.mfa_token))
+                .finish()
+        }
+    }
     ///A link to a resource related to the user. Dintero's Auth document declares link items as free-form objects and shows `rel`/`href` pairs in its examples; both are optional here, and a link with other members still decodes.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Debug,
         Default,
         PartialEq,
         schemars::JsonSchema
@@ -761,12 +901,19 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub rel: ::std::option::Option<::std::string::String>,
     }
+    impl ::std::fmt::Debug for Link {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct("Link")
+                .field("href", &redact::Field(&self.href))
+                .field("rel", &self.rel)
+                .finish()
+        }
+    }
     ///Customers consent for marketing in different channels
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Debug,
         Default,
         PartialEq,
         schemars::JsonSchema
@@ -777,12 +924,19 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sms: ::std::option::Option<Consent>,
     }
+    impl ::std::fmt::Debug for MarketingConsent {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct("MarketingConsent")
+                .field("email", &redact::Field(&self.email))
+                .field("sms", &redact::Field(&self.sms))
+                .finish()
+        }
+    }
     ///Require Multi-factor authentication (MFA) for the user
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Debug,
         PartialEq,
         schemars::JsonSchema
     )]
@@ -794,6 +948,14 @@ pub mod types {
         #[serde(deserialize_with = "nulls::or_default")]
         #[schemars(with = "::std::option::Option<::std::vec::Vec<MfaOobChannelsItem>>")]
         pub oob_channels: ::std::vec::Vec<MfaOobChannelsItem>,
+    }
+    impl ::std::fmt::Debug for Mfa {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct("Mfa")
+                .field("challenge_type", &self.challenge_type)
+                .field("oob_channels", &redact::Field(&self.oob_channels))
+                .finish()
+        }
     }
     ///`MfaOobChannelsItem`
     #[derive(
@@ -895,7 +1057,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Debug,
         Default,
         PartialEq,
         schemars::JsonSchema
@@ -908,12 +1069,19 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::uuid::Uuid>,
     }
+    impl ::std::fmt::Debug for Term {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct("Term")
+                .field("accepted_at", &redact::Field(&self.accepted_at))
+                .field("id", &redact::Field(&self.id))
+                .finish()
+        }
+    }
     ///A client credentials grant.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Debug,
         PartialEq,
         schemars::JsonSchema
     )]
@@ -923,11 +1091,18 @@ pub mod types {
         pub audience: ::std::option::Option<TokenRequestAudience>,
         pub grant_type: TokenRequestGrantType,
     }
+    impl ::std::fmt::Debug for TokenRequest {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct("TokenRequest")
+                .field("audience", &redact::Field(&self.audience))
+                .field("grant_type", &redact::Field(&self.grant_type))
+                .finish()
+        }
+    }
     ///The account URL the token is for, with the same account id as the path: `https://api.dintero.com/v1/accounts/{aid}`. An audience naming another account than the path is refused with 403 (the client is not granted that audience).
     #[derive(
         ::serde::Serialize,
         Clone,
-        Debug,
         Eq,
         Hash,
         Ord,
@@ -941,6 +1116,11 @@ pub mod types {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
+        }
+    }
+    impl ::std::fmt::Debug for TokenRequestAudience {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_tuple("TokenRequestAudience").field(&redact::Field(&self.0)).finish()
         }
     }
     impl ::std::convert::From<TokenRequestAudience> for ::std::string::String {
@@ -1054,7 +1234,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Debug,
         PartialEq,
         schemars::JsonSchema
     )]
@@ -1062,11 +1241,17 @@ pub mod types {
         ///The user's new usernname
         pub username: UsernameUpdateUsername,
     }
+    impl ::std::fmt::Debug for UsernameUpdate {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct("UsernameUpdate")
+                .field("username", &redact::Field(&self.username))
+                .finish()
+        }
+    }
     ///The user's new usernname
     #[derive(
         ::serde::Serialize,
         Clone,
-        Debug,
         Eq,
         Hash,
         Ord,
@@ -1080,6 +1265,13 @@ pub mod types {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
+        }
+    }
+    impl ::std::fmt::Debug for UsernameUpdateUsername {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_tuple("UsernameUpdateUsername")
+                .field(&redact::Field(&self.0))
+                .finish()
         }
     }
     impl ::std::convert::From<UsernameUpdateUsername> for ::std::string::String {
@@ -1165,9 +1357,14 @@ pub mod types {
     ///
     /// Only decoding a response (or the enum's `From<&str>`) makes one, so it never
     /// holds a listed value. It serializes and displays as the value itself.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[derive(::serde::Serialize, Clone, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct UnknownValue(::std::string::String);
+    impl ::std::fmt::Debug for UnknownValue {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_tuple("UnknownValue").field(&self.0).finish()
+        }
+    }
     impl UnknownValue {
         /// The value as it came.
         pub fn as_str(&self) -> &str {
@@ -1202,6 +1399,72 @@ pub mod types {
                 deserializer,
             )?;
             ::std::result::Result::Ok(value.unwrap_or_default())
+        }
+    }
+    /// How a field of a generated type shows in `Debug`: personal data as `[REDACTED]`.
+    mod redact {
+        use ::std::fmt;
+        /// How a value shows inside a redacted `Debug`.
+        pub(super) trait Redacted {
+            fn fmt_redacted(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result;
+        }
+        /// A field value shown through [`Redacted`].
+        pub(super) struct Field<'a, T: ?Sized>(pub(super) &'a T);
+        impl<T: Redacted + ?Sized> fmt::Debug for Field<'_, T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt_redacted(f)
+            }
+        }
+        macro_rules! hidden {
+            ($($t:ty),* $(,)?) => {
+                $(impl Redacted for $t { fn fmt_redacted(& self, f : & mut fmt::Formatter
+                < '_ >) -> fmt::Result { f.write_str("[REDACTED]") } })*
+            };
+        }
+        macro_rules! shown {
+            ($($t:ty),* $(,)?) => {
+                $(impl Redacted for $t { fn fmt_redacted(& self, f : & mut fmt::Formatter
+                < '_ >) -> fmt::Result { fmt::Debug::fmt(self, f) } })*
+            };
+        }
+        hidden!(
+            ::std::string::String, str, f64, f32, i64, i32, i16, i8, u64, u32, u16, u8,
+            ::chrono::naive::NaiveDate, ::serde_json::Value,
+        );
+        shown!(
+            bool, ::uuid::Uuid, ::chrono::DateTime < ::chrono::offset::Utc >,
+            super::AccessToken, super::AccountId, super::Address,
+            super::AidAuthUsersUsernameChangeUsernamePostUsername,
+            super::AidCustomersCidChangeCustomerIdPostCustomerId, super::AuthUser,
+            super::Company, super::Consent, super::ContactFor, super::Customer,
+            super::CustomerIdUpdate, super::CustomerIdUpdateCustomerId,
+            super::CustomerType, super::EnrolledBy, super::ErrorDetail,
+            super::ErrorResponse, super::Link, super::MarketingConsent, super::Mfa,
+            super::MfaOobChannelsItem, super::Term, super::TokenRequest,
+            super::TokenRequestAudience, super::TokenRequestGrantType,
+            super::UsernameUpdate, super::UsernameUpdateUsername, super::UnknownValue
+        );
+        impl<T: Redacted> Redacted for ::std::option::Option<T> {
+            fn fmt_redacted(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                match self {
+                    ::std::option::Option::Some(value) => {
+                        f.debug_tuple("Some").field(&Field(value)).finish()
+                    }
+                    ::std::option::Option::None => f.write_str("None"),
+                }
+            }
+        }
+        impl<T: Redacted> Redacted for ::std::vec::Vec<T> {
+            fn fmt_redacted(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_list().entries(self.iter().map(Field)).finish()
+            }
+        }
+        impl Redacted for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
+            fn fmt_redacted(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct("Map")
+                    .field("entries", &self.len())
+                    .finish_non_exhaustive()
+            }
         }
     }
 }

@@ -37,9 +37,12 @@
 //! [`set_latency`](FakeDintero::set_latency),
 //! [`drop_requests`](FakeDintero::drop_requests) and
 //! [`drop_responses`](FakeDintero::drop_responses).
+//! [`evolve_responses`](FakeDintero::evolve_responses) makes every response one that a
+//! newer Dintero may send (see [`evolve`]).
 
 mod contract;
 mod error;
+pub mod evolve;
 mod faults;
 mod routes;
 mod schema;
@@ -52,6 +55,7 @@ mod violations;
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
@@ -131,6 +135,7 @@ pub struct FakeDintero {
     shared: Shared,
     addr: SocketAddr,
     server: JoinHandle<()>,
+    evolution: Arc<evolve::Switch>,
 }
 
 impl Drop for FakeDintero {
@@ -182,12 +187,14 @@ impl FakeDintero {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let shared = Shared::new();
-        let router = routes::router(shared.clone());
+        let evolution = Arc::new(evolve::Switch::default());
+        let router = evolve::layer(routes::router(shared.clone()), evolution.clone());
         let server = tokio::spawn(server::serve(listener, router, shared.clone()));
         Ok(Self {
             shared,
             addr,
             server,
+            evolution,
         })
     }
 

@@ -6,6 +6,11 @@
 //! `$ref`s resolved against the spec's `components`). A rule written in the spec is thus
 //! enforced by the fake with no code of its own, and a wrong rule cannot pass both sides
 //! because the client wrote it twice.
+//!
+//! Each response schema is compiled a second time as a tolerant client reads it
+//! ([`Reading::Evolved`]): the responses the fake evolves on purpose are checked that way.
+//! The relaxation applies to the schemas the generator decodes tolerantly and to no others
+//! ([`super::schema::tolerant`]).
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -18,7 +23,7 @@ use serde_json::{Value, json};
 
 use super::Operation;
 use super::error::ApiError;
-use super::schema::{components, relaxed, to_json_schema};
+use super::schema::{components, to_json_schema, tolerant_reading};
 use super::spec;
 
 /// How a response body is judged.
@@ -27,16 +32,16 @@ pub(crate) enum Reading {
     /// Exactly as the spec says.
     Strict,
     /// As a tolerant client reads it: with the additive changes of an evolved API allowed
-    /// (unknown properties, `null` in optional properties, unknown enum strings). For the
-    /// responses the fake evolves on purpose: checked, not skipped.
-    #[cfg_attr(not(test), allow(dead_code))] // the evolved-responses switch turns it on
+    /// (unknown properties, `null` in optional properties, unknown enum strings) in the
+    /// schemas the generator decodes tolerantly. For the responses the fake evolves on
+    /// purpose: checked, not skipped.
     Evolved,
 }
 
-/// One schema, compiled twice: strictly and relaxed.
+/// One schema, compiled twice: strictly and as a tolerant client reads it.
 struct Schema {
     strict: Validator,
-    relaxed: Validator,
+    evolved: Validator,
 }
 
 /// A path parameter of an operation.
@@ -91,16 +96,8 @@ impl Contract {
     /// so it is a bug in this crate, not an input error.
     fn compile(document: &Value) -> Self {
         let compiler = Compiler::new(document);
-        let operations = document["paths"]
-            .as_object()
-            .into_iter()
-            .flat_map(|paths| paths.values())
-            .filter_map(Value::as_object)
-            .flat_map(|item| item.values())
-            .filter_map(|operation| {
-                let id = operation["operationId"].as_str()?;
-                Some((id.to_string(), compiler.operation(operation)))
-            })
+        let operations = spec::operations(document)
+            .map(|operation| (operation.id.to_string(), compiler.operation(&operation)))
             .collect();
         let schemas = document["components"]["schemas"]
             .as_object()
@@ -284,7 +281,7 @@ impl Response {
         };
         let validator = match reading {
             Reading::Strict => &schema.strict,
-            Reading::Evolved => &schema.relaxed,
+            Reading::Evolved => &schema.evolved,
         };
         validator
             .iter_errors(&value)
@@ -297,43 +294,43 @@ impl Response {
 struct Compiler<'a> {
     document: &'a Value,
     strict_components: Value,
-    relaxed_components: Value,
+    /// The components as a tolerant client reads them ([`tolerant_reading`]).
+    evolved_components: Value,
 }
 
 impl<'a> Compiler<'a> {
     fn new(document: &'a Value) -> Self {
         Self {
             document,
-            strict_components: components(document, to_json_schema),
-            relaxed_components: components(document, |s| relaxed(&to_json_schema(s))),
+            strict_components: components(document, |_, schema| to_json_schema(schema)),
+            evolved_components: components(document, tolerant_reading),
         }
     }
 
-    fn operation(&self, operation: &Value) -> OperationContract {
-        let params = operation["parameters"]
-            .as_array()
+    fn operation(&self, operation: &spec::SpecOperation<'a>) -> OperationContract {
+        let at = |key: &str| spec::join(&operation.pointer, key);
+        let params = self
+            .members(&operation.value["parameters"], &at("parameters"))
             .into_iter()
-            .flatten()
-            .map(|p| self.resolve(p))
+            .map(|(_, p, _)| p)
             .filter(|p| p["in"] == "path")
             .map(|p| Param {
                 name: p["name"].as_str().unwrap_or_default().to_string(),
                 schema: self.strict(&p["schema"]),
             })
             .collect();
-        let body = operation.get("requestBody").map(|body| {
-            let body = self.resolve(body);
+        let body = operation.value.get("requestBody").map(|body| {
+            let (body, _) = spec::resolve(self.document, body, &at("requestBody"));
             Body {
                 required: body["required"] == true,
                 media_types: media_types(&body["content"]),
-                schema: first_schema(&body["content"]).map(|s| self.strict(s)),
+                schema: first_schema(&body["content"]).map(|(_, s)| self.strict(s)),
             }
         });
-        let responses = operation["responses"]
-            .as_object()
+        let responses = self
+            .members(&operation.value["responses"], &at("responses"))
             .into_iter()
-            .flatten()
-            .map(|(status, response)| (status.clone(), self.response(self.resolve(response))))
+            .map(|(status, response, pointer)| (status, self.response(response, &pointer)))
             .collect();
         OperationContract {
             params,
@@ -342,13 +339,12 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    fn response(&self, response: &Value) -> Response {
-        let headers = response["headers"]
-            .as_object()
+    /// The response at `pointer` (references followed).
+    fn response(&self, response: &'a Value, pointer: &str) -> Response {
+        let headers = self
+            .members(&response["headers"], &spec::join(pointer, "headers"))
             .into_iter()
-            .flatten()
-            .map(|(name, header)| {
-                let header = self.resolve(header);
+            .map(|(name, header, _)| {
                 let required = header["required"] == true;
                 (
                     name.to_ascii_lowercase(),
@@ -357,23 +353,39 @@ impl<'a> Compiler<'a> {
                 )
             })
             .collect();
+        let content = spec::join(pointer, "content");
         Response {
             media_types: media_types(&response["content"]),
-            schema: first_schema(&response["content"]).map(|s| Schema {
-                strict: self.strict(s),
-                relaxed: self.compile(&relaxed(&to_json_schema(s)), &self.relaxed_components),
+            schema: first_schema(&response["content"]).map(|(media_type, s)| {
+                let at = spec::join(&spec::join(&content, media_type), "schema");
+                Schema {
+                    strict: self.strict(s),
+                    evolved: self.compile(&tolerant_reading(&at, s), &self.evolved_components),
+                }
             }),
             headers,
         }
     }
 
-    /// An OpenAPI object, or the one its `$ref` points to within the document.
-    fn resolve(&self, object: &'a Value) -> &'a Value {
-        object["$ref"]
-            .as_str()
-            .and_then(|r| r.strip_prefix('#'))
-            .and_then(|pointer| self.document.pointer(pointer))
-            .unwrap_or(object)
+    /// The members of a list or map of OpenAPI objects at `pointer` (parameters, responses,
+    /// headers): key (the index for a list), object with its `$ref` followed, its pointer.
+    fn members(&self, collection: &'a Value, pointer: &str) -> Vec<(String, &'a Value, String)> {
+        let entries: Vec<(String, &'a Value)> = match collection {
+            Value::Array(list) => list
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (i.to_string(), v))
+                .collect(),
+            Value::Object(map) => map.iter().map(|(k, v)| (k.clone(), v)).collect(),
+            _ => Vec::new(),
+        };
+        entries
+            .into_iter()
+            .map(|(key, value)| {
+                let (value, at) = spec::resolve(self.document, value, &spec::join(pointer, &key));
+                (key, value, at)
+            })
+            .collect()
     }
 
     fn strict(&self, schema: &Value) -> Validator {
@@ -403,9 +415,10 @@ fn media_types(content: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// The schema of the first media type of a `content` map (the spec documents one).
-fn first_schema(content: &Value) -> Option<&Value> {
-    content.as_object()?.values().next()?.get("schema")
+/// The first media type of a `content` map and its schema (the spec documents one).
+fn first_schema(content: &Value) -> Option<(&str, &Value)> {
+    let (media_type, media) = content.as_object()?.iter().next()?;
+    Some((media_type, media.get("schema")?))
 }
 
 /// The media type of `Content-Type`, lowercase, without parameters.
@@ -423,7 +436,7 @@ fn field(root: &str, error: &ValidationError<'_>) -> String {
         .as_str()
         .split('/')
         .skip(1)
-        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .map(spec::unescape)
         .collect();
     if let ValidationErrorKind::Required { property } = error.kind() {
         segments.push(property.as_str().unwrap_or_default().to_string());

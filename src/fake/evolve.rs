@@ -14,11 +14,13 @@
 //! An optional property the body lacks is filled in from the spec (its example, default,
 //! first enum value, or a minimal value of its type) so that what is inside it is evolved
 //! too. Only schemas that decode tolerantly get unknown enum values and `null`s: the ones
-//! the generator lists in [`RESPONSE_ONLY_SCHEMAS`]; a schema a request shares stays strict
-//! by design, so no such variant is derived for it.
+//! the generator lists in [`RESPONSE_ONLY_SCHEMAS`](crate::generated::RESPONSE_ONLY_SCHEMAS);
+//! a schema a request shares stays strict by design, so no such variant is derived for it.
 //!
-//! The same derivation backs [`FakeDintero::evolve_responses`], the crate's evolution test
-//! suite, and services that want to check their own handling of evolved responses:
+//! The same derivation backs [`FakeDintero::evolve_responses`](super::FakeDintero::evolve_responses)
+//! (whose responses the fake checks against the spec read the same tolerant way), the
+//! crate's evolution test suite, and services that want to check their own handling of
+//! evolved responses:
 //!
 //! ```
 //! use dintero_client::fake::evolve::{self, Evolution};
@@ -38,19 +40,10 @@
 //! assert_eq!(customer.type_.as_str(), unknown_type.body["type"]);
 //! ```
 
-use std::collections::BTreeSet;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-
-use axum::body::Body;
-use axum::extract::{Request, State};
-use axum::http::header::CONTENT_LENGTH;
-use axum::middleware::Next;
-use axum::response::Response;
 use serde_json::{Map, Value, json};
 
-use super::{FakeDintero, spec};
-use crate::generated::RESPONSE_ONLY_SCHEMAS;
+use super::schema::{is_string_enum, list, required, tolerant};
+use super::spec::{self, join, resolve, unescape};
 
 /// The value put where an enum stood, unless the enum lists it.
 const UNKNOWN_VALUE: &str = "added_by_dintero_later";
@@ -104,23 +97,19 @@ pub struct DocumentedResponse {
 /// Every JSON response the spec documents, operation by operation, status by status.
 pub fn documented_responses() -> Vec<DocumentedResponse> {
     let doc = spec::document();
-    operations(doc)
-        .into_iter()
-        .flat_map(|(operation_id, pointer)| {
-            let statuses = doc
-                .pointer(&format!("{pointer}/responses"))
-                .and_then(Value::as_object)
-                .map(|r| {
-                    r.keys()
-                        .filter_map(|s| s.parse().ok())
-                        .collect::<Vec<u16>>()
-                })
-                .unwrap_or_default();
+    spec::operations(doc)
+        .flat_map(|operation| {
+            let statuses: Vec<u16> = operation.value["responses"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .filter_map(|(status, _)| status.parse().ok())
+                .collect();
             statuses.into_iter().filter_map(move |status| {
-                let (schema, at) = response_schema(doc, &pointer, status)?;
+                let (schema, at) = response_schema(doc, &operation.pointer, status)?;
                 let example = Deriver::new(doc).synthesize(schema, &at)?;
                 Some(DocumentedResponse {
-                    operation_id: operation_id.clone(),
+                    operation_id: operation.id.to_string(),
                     status,
                     schema: at,
                     example,
@@ -134,13 +123,10 @@ pub fn documented_responses() -> Vec<DocumentedResponse> {
 /// empty if the spec documents no JSON body for them.
 pub fn evolve(operation_id: &str, status: u16, body: &Value) -> Vec<EvolvedBody> {
     let doc = spec::document();
-    let Some((_, pointer)) = operations(doc)
-        .into_iter()
-        .find(|(id, _)| id == operation_id)
-    else {
+    let Some(operation) = spec::operations(doc).find(|o| o.id == operation_id) else {
         return Vec::new();
     };
-    let Some((schema, at)) = response_schema(doc, &pointer, status) else {
+    let Some((schema, at)) = response_schema(doc, &operation.pointer, status) else {
         return Vec::new();
     };
     let mut deriver = Deriver::new(doc);
@@ -167,9 +153,7 @@ impl<'a> Deriver<'a> {
 
     /// Derives the variants for the value at `at` in `base`, described by `schema`.
     fn walk(&mut self, schema: &'a Value, pointer: &str, base: &Value, at: &str) {
-        let Some((schema, pointer)) = resolve(self.doc, schema, pointer) else {
-            return;
-        };
+        let (schema, pointer) = resolve(self.doc, schema, pointer);
         // `allOf: [X]` is how OpenAPI 3.0 puts `nullable` beside a reference: X is the
         // schema. (A merge of several members is not evolved.)
         if let [member] = list(schema, "allOf") {
@@ -202,7 +186,7 @@ impl<'a> Deriver<'a> {
         let properties = schema["properties"].as_object().into_iter().flatten();
         for (name, property) in properties {
             let property_at = join(at, name);
-            let property_pointer = format!("{pointer}/properties/{}", escape(name));
+            let property_pointer = join(&join(pointer, "properties"), name);
             let optional = !required.contains(name.as_str());
             if optional && tolerant {
                 let body = with(base, &property_at, Value::Null);
@@ -251,7 +235,7 @@ impl<'a> Deriver<'a> {
     /// A value for `schema`: its example, default or first enum value, else the smallest
     /// value of its type (an object with its required properties, a list of one item).
     fn synthesize(&mut self, schema: &'a Value, pointer: &str) -> Option<Value> {
-        let (schema, pointer) = resolve(self.doc, schema, pointer)?;
+        let (schema, pointer) = resolve(self.doc, schema, pointer);
         if let Some(given) = ["example", "default"].iter().find_map(|k| schema.get(*k)) {
             return Some(given.clone());
         }
@@ -273,7 +257,7 @@ impl<'a> Deriver<'a> {
             let mut object = Map::new();
             for name in required(schema) {
                 let property = schema.get("properties")?.get(name)?;
-                let at = format!("{pointer}/properties/{}", escape(name));
+                let at = join(&join(pointer, "properties"), name);
                 object.insert(name.to_string(), self.synthesize(property, &at)?);
             }
             return Some(Value::Object(object));
@@ -301,20 +285,6 @@ impl<'a> Deriver<'a> {
     }
 }
 
-/// `(operationId, JSON pointer)` of every operation of the spec.
-fn operations(doc: &Value) -> Vec<(String, String)> {
-    let mut found = Vec::new();
-    for (path, item) in doc["paths"].as_object().into_iter().flatten() {
-        for (method, operation) in item.as_object().into_iter().flatten() {
-            if let Some(id) = operation.get("operationId").and_then(Value::as_str) {
-                let pointer = format!("/paths/{}/{}", escape(path), escape(method));
-                found.push((id.to_string(), pointer));
-            }
-        }
-    }
-    found
-}
-
 /// The JSON body schema of one response of an operation, and its pointer (references
 /// followed: the component's pointer for `$ref: '#/components/schemas/X'`).
 fn response_schema<'a>(
@@ -322,53 +292,14 @@ fn response_schema<'a>(
     operation: &str,
     status: u16,
 ) -> Option<(&'a Value, String)> {
-    let pointer = format!("{operation}/responses/{status}");
-    let (response, pointer) = resolve(doc, doc.pointer(&pointer)?, &pointer)?;
-    let pointer = format!("{pointer}/content/application~1json/schema");
-    let schema = response.pointer("/content/application~1json/schema")?;
-    resolve(doc, schema, &pointer)
-}
-
-/// Follows local `$ref`s; the target and its pointer (`pointer` itself if no `$ref`).
-fn resolve<'a>(doc: &'a Value, value: &'a Value, pointer: &str) -> Option<(&'a Value, String)> {
-    let (mut value, mut pointer) = (value, pointer.to_string());
-    // A chain longer than the document has objects would be a loop.
-    for _ in 0..64 {
-        let Some(reference) = value.get("$ref").and_then(Value::as_str) else {
-            return Some((value, pointer));
-        };
-        pointer = reference.strip_prefix('#')?.to_string();
-        value = doc.pointer(&pointer)?;
-    }
-    None
-}
-
-/// Whether the schema at `pointer` decodes tolerantly (see [`RESPONSE_ONLY_SCHEMAS`]).
-fn tolerant(pointer: &str) -> bool {
-    RESPONSE_ONLY_SCHEMAS.iter().any(|root| {
-        pointer
-            .strip_prefix(root)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-    })
-}
-
-fn is_string_enum(schema: &Value) -> bool {
-    let values = list(schema, "enum");
-    !values.is_empty() && values.iter().all(Value::is_string)
-}
-
-fn list<'v>(schema: &'v Value, key: &str) -> &'v [Value] {
-    schema
-        .get(key)
-        .and_then(Value::as_array)
-        .map_or(&[], Vec::as_slice)
-}
-
-fn required(schema: &Value) -> BTreeSet<&str> {
-    list(schema, "required")
-        .iter()
-        .filter_map(Value::as_str)
-        .collect()
+    let pointer = join(&join(operation, "responses"), &status.to_string());
+    let (response, pointer) = resolve(doc, doc.pointer(&pointer)?, &pointer);
+    let pointer = join(&join(&pointer, "content"), "application/json");
+    let schema = response
+        .get("content")?
+        .get("application/json")?
+        .get("schema")?;
+    Some(resolve(doc, schema, &join(&pointer, "schema")))
 }
 
 /// [`UNKNOWN_VALUE`], made unlisted if an enum ever lists it.
@@ -412,121 +343,95 @@ fn without(base: &Value, at: &str) -> Value {
     body
 }
 
-fn join(pointer: &str, key: &str) -> String {
-    format!("{pointer}/{}", escape(key))
-}
-
-fn escape(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
-}
-
-fn unescape(key: &str) -> String {
-    key.replace("~1", "/").replace("~0", "~")
-}
-
-/// The fake's switch for evolved responses, and which variant comes next.
+/// The fake's switch for evolved responses, and the turn of the next one.
 #[derive(Debug, Default)]
 pub(crate) struct Switch {
-    on: AtomicBool,
-    turn: AtomicUsize,
+    on: bool,
+    turn: usize,
 }
 
-/// Wraps the fake's router: with the switch on, each JSON response the spec documents is
-/// replaced by one of its evolved variants, in turn.
-pub(crate) fn layer(router: axum::Router, switch: Arc<Switch>) -> axum::Router {
-    router.layer(axum::middleware::from_fn_with_state(
-        switch,
-        evolve_response,
-    ))
-}
-
-async fn evolve_response(
-    State(switch): State<Arc<Switch>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    if !switch.on.load(Ordering::Relaxed) {
-        return next.run(request).await;
+impl Switch {
+    pub(crate) fn set(&mut self, on: bool) {
+        self.on = on;
     }
-    let operation = operation_for(request.method().as_str(), request.uri().path());
-    let response = next.run(request).await;
-    let Some(operation) = operation else {
-        return response;
-    };
-    let (mut parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
-        return Response::from_parts(parts, Body::empty());
-    };
-    let Ok(json) = serde_json::from_slice::<Value>(&bytes) else {
-        return Response::from_parts(parts, Body::from(bytes));
-    };
-    let variants = evolve(&operation, parts.status.as_u16(), &json);
-    if variants.is_empty() {
-        return Response::from_parts(parts, Body::from(bytes));
+
+    /// The turn of the next evolved response, counted; `None` while the switch is off.
+    pub(crate) fn take_turn(&mut self) -> Option<usize> {
+        if !self.on {
+            return None;
+        }
+        let turn = self.turn;
+        self.turn = turn.wrapping_add(1);
+        Some(turn)
     }
-    let turn = switch.turn.fetch_add(1, Ordering::Relaxed);
-    let evolved = variants[turn % variants.len()].body.to_string();
-    parts.headers.remove(CONTENT_LENGTH);
-    Response::from_parts(parts, Body::from(evolved))
 }
 
-/// The operationId whose path template matches the end of `path` (the fake serves under a
-/// `/v1` prefix the spec's paths leave to the server URL).
-fn operation_for(method: &str, path: &str) -> Option<String> {
-    let doc = spec::document();
-    let segments: Vec<&str> = path.split('/').collect();
-    doc["paths"]
-        .as_object()?
-        .iter()
-        .filter(|(template, _)| matches_tail(template, &segments))
-        .find_map(|(_, item)| {
-            item.get(method.to_ascii_lowercase())?
-                .get("operationId")?
-                .as_str()
-                .map(str::to_string)
-        })
-}
-
-fn matches_tail(template: &str, segments: &[&str]) -> bool {
-    let expected: Vec<&str> = template.split('/').skip(1).collect();
-    let Some(tail) = segments.len().checked_sub(expected.len()) else {
-        return false;
-    };
-    expected
-        .iter()
-        .zip(&segments[tail..])
-        .all(|(want, got)| want.starts_with('{') && !got.is_empty() || want == got)
-}
-
-impl FakeDintero {
-    /// Sends evolved responses from now on (or stops, with `false`): each JSON response the
-    /// spec documents (successes and errors) is replaced by one of its [`evolve`]d
-    /// variants, taking them in turn: an unknown enum value, a `null` optional property, an
-    /// undeclared property, an object with only its required properties. What the fake
-    /// stores does not change. Use it to check that a service keeps working when Dintero's
-    /// responses grow as APIs do without a new version.
-    ///
-    /// ```
-    /// use dintero_client::fake::FakeDintero;
-    ///
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// let fake = FakeDintero::start().await?;
-    /// fake.seed_demo();
-    /// fake.evolve_responses(true);
-    /// let client = fake.demo_client()?;
-    /// let customer = client.change_customer_id("crm-17", "crm-2024-17").await?;
-    /// assert_eq!(customer.customer_id, "crm-2024-17");
-    /// # Ok(()) }
-    /// ```
-    pub fn evolve_responses(&self, on: bool) {
-        self.evolution.on.store(on, Ordering::Relaxed);
-    }
+/// The `turn`th variant (in a cycle) of the JSON response `body` of `operation_id` with
+/// `status`, as bytes; `None` when there is none (the spec documents no JSON body for it).
+/// Taking the variants in turn, a run of calls meets every kind of evolution.
+pub(crate) fn variant(
+    operation_id: &str,
+    status: u16,
+    body: &[u8],
+    turn: usize,
+) -> Option<Vec<u8>> {
+    let body: Value = serde_json::from_slice(body).ok()?;
+    let variants = evolve(operation_id, status, &body);
+    let chosen = variants.get(turn % variants.len().max(1))?;
+    Some(serde_json::to_vec(&chosen.body).expect("a JSON value serializes"))
 }
 
 #[cfg(test)]
 mod tests {
+    use axum::http::header::CONTENT_TYPE;
+    use axum::http::{HeaderMap, HeaderValue, StatusCode};
+
     use super::*;
+    use crate::fake::Operation;
+    use crate::fake::contract::{Reading, contract};
+
+    /// The derivation and the contract's tolerant reading agree: every variant of every
+    /// documented response meets the spec read with the additive changes allowed, and the
+    /// unknown enum values break it read strictly (so this check has teeth).
+    #[test]
+    fn every_variant_meets_the_evolved_reading_of_the_spec() {
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert("retry-after", HeaderValue::from_static("1"));
+        let operations = [
+            Operation::Token,
+            Operation::ChangeCustomerId,
+            Operation::ChangeUsername,
+        ];
+        let (mut checked, mut unknown_values) = (0, 0);
+        for response in documented_responses() {
+            let operation = operations
+                .into_iter()
+                .find(|o| o.operation_id() == Some(response.operation_id.as_str()))
+                .expect("an operation of the fake");
+            let status = StatusCode::from_u16(response.status).unwrap();
+            let check = |body: &Value, reading| {
+                let bytes = body.to_string();
+                contract().check_response(operation, status, &headers, bytes.as_bytes(), reading)
+            };
+            for variant in evolve(&response.operation_id, response.status, &response.example) {
+                let label = format!(
+                    "{} {} {:?} at {}",
+                    response.operation_id, response.status, variant.evolution, variant.at
+                );
+                assert_eq!(check(&variant.body, Reading::Evolved), Ok(()), "{label}");
+                if variant.evolution == Evolution::UnknownEnumValue {
+                    assert!(check(&variant.body, Reading::Strict).is_err(), "{label}");
+                    unknown_values += 1;
+                }
+                checked += 1;
+            }
+        }
+        assert!(
+            checked > 100 && unknown_values >= 2,
+            "{checked} {unknown_values}"
+        );
+    }
 
     #[test]
     fn pointers_are_set_removed_and_escaped() {
@@ -535,36 +440,16 @@ mod tests {
         assert_eq!(with(&base, "/list/1", json!(9))["list"], json!([1, 9]));
         assert_eq!(with(&base, "", json!(null)), json!(null));
         assert_eq!(without(&base, "/a/b~1c")["a"], json!({}));
-        assert_eq!(join("/a", "b/c"), "/a/b~1c");
     }
 
     #[test]
-    fn tolerance_follows_the_generated_list_by_whole_segments() {
-        assert!(tolerant("/components/schemas/Customer"));
-        assert!(tolerant(
-            "/components/schemas/Mfa/properties/oob_channels/items"
-        ));
-        assert!(!tolerant("/components/schemas/TokenRequest"));
-        assert!(!tolerant("/components/schemas/CustomerTypeX"));
-    }
-
-    #[test]
-    fn requests_are_matched_to_operations_by_template() {
-        let id = |m, p| operation_for(m, p);
-        assert_eq!(
-            id("POST", "/v1/accounts/T12345678/auth/token").as_deref(),
-            Some("aid_auths_oauth_token_post")
-        );
-        assert_eq!(
-            id(
-                "POST",
-                "/v1/accounts/T1/customers/users/a%2Fb/change_customer_id"
-            )
-            .as_deref(),
-            Some("aid_customers_cid_change_customer_id_post")
-        );
-        assert_eq!(id("GET", "/v1/accounts/T1/auth/token"), None);
-        assert_eq!(id("POST", "/v1/accounts//auth/token"), None);
+    fn the_switch_counts_turns_only_while_on() {
+        let mut switch = Switch::default();
+        assert_eq!(switch.take_turn(), None);
+        switch.set(true);
+        assert_eq!([switch.take_turn(), switch.take_turn()], [Some(0), Some(1)]);
+        switch.set(false);
+        assert_eq!(switch.take_turn(), None);
     }
 
     #[test]

@@ -37,8 +37,15 @@
 //! [`set_latency`](FakeDintero::set_latency),
 //! [`drop_requests`](FakeDintero::drop_requests) and
 //! [`drop_responses`](FakeDintero::drop_responses).
+//!
+//! # Evolved responses
+//!
 //! [`evolve_responses`](FakeDintero::evolve_responses) makes every response one that a
-//! newer Dintero may send (see [`evolve`]).
+//! newer Dintero may send (see [`evolve`]): an unknown enum value, `null` in an optional
+//! property, an undeclared property, only the required properties. Such a response is
+//! checked against the spec as a tolerant client reads it (those additive changes allowed,
+//! in the schemas the generator decodes tolerantly); a missing required property or a
+//! changed type is still a [`Violation`].
 
 mod contract;
 mod error;
@@ -55,7 +62,6 @@ mod violations;
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
@@ -135,7 +141,6 @@ pub struct FakeDintero {
     shared: Shared,
     addr: SocketAddr,
     server: JoinHandle<()>,
-    evolution: Arc<evolve::Switch>,
 }
 
 impl Drop for FakeDintero {
@@ -187,14 +192,12 @@ impl FakeDintero {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let shared = Shared::new();
-        let evolution = Arc::new(evolve::Switch::default());
-        let router = evolve::layer(routes::router(shared.clone()), evolution.clone());
+        let router = routes::router(shared.clone());
         let server = tokio::spawn(server::serve(listener, router, shared.clone()));
         Ok(Self {
             shared,
             addr,
             server,
-            evolution,
         })
     }
 

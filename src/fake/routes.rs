@@ -21,6 +21,7 @@ use tokio::time::Instant;
 
 use super::contract::{Reading, contract};
 use super::error::ApiError;
+use super::evolve;
 use super::state::{AUDIENCE_BASE, Shared, State as FakeState};
 use super::{Operation, Violation};
 
@@ -67,8 +68,9 @@ fn answer<T: serde::Serialize>(
     respond(shared, operation, outcome)
 }
 
-/// Serializes an outcome, checks it against the spec's promise for `operation`, and
-/// records a [`Violation`] when it breaks it: the bytes checked are the bytes sent.
+/// Serializes an outcome (evolved, when that switch is on), checks it against the spec's
+/// promise for `operation`, and records a [`Violation`] when it breaks it: the bytes
+/// checked are the bytes sent.
 fn respond<T: serde::Serialize>(
     shared: &Shared,
     operation: Operation,
@@ -80,8 +82,11 @@ fn respond<T: serde::Serialize>(
     };
     let body = body.expect("the generated types serialize");
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    // Responses evolved on purpose will be checked with `Reading::Evolved`.
-    let reading = Reading::Strict;
+    let (body, reading) = match evolved(shared, operation, status, &body) {
+        // Checked, not skipped: with the additive changes a tolerant client reads allowed.
+        Some(evolved) => (evolved, Reading::Evolved),
+        None => (body, Reading::Strict),
+    };
     if let Err(problem) = contract().check_response(operation, status, &headers, &body, reading) {
         let violation = Violation::new(operation, status.as_u16(), problem);
         tracing::error!(target: "dintero_client::fake", "contract violation: {violation}");
@@ -91,6 +96,19 @@ fn respond<T: serde::Serialize>(
     *response.status_mut() = status;
     *response.headers_mut() = headers;
     response
+}
+
+/// The next evolved variant of `body`, when the switch is on and the spec documents a JSON
+/// body for this response.
+fn evolved(
+    shared: &Shared,
+    operation: Operation,
+    status: StatusCode,
+    body: &[u8],
+) -> Option<Vec<u8>> {
+    let operation_id = operation.operation_id()?;
+    let turn = shared.lock().evolution.take_turn()?;
+    evolve::variant(operation_id, status.as_u16(), body, turn)
 }
 
 async fn token(
@@ -234,4 +252,64 @@ fn basic_credentials(headers: &HeaderMap) -> Result<(String, String), ApiError> 
         .ok_or_else(missing)?;
     let (id, secret) = decoded.split_once(':').ok_or_else(missing)?;
     Ok((id.to_string(), secret.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    /// Every variant the fake sends for `body`, in turn, and the violations recorded.
+    async fn send_every_variant(body: &Value) -> (Vec<Value>, Vec<Violation>) {
+        let shared = Shared::new();
+        shared.lock().evolution.set(true);
+        let operation = Operation::ChangeCustomerId;
+        let count = evolve::evolve(operation.operation_id().unwrap(), 200, body).len();
+        let mut sent = Vec::new();
+        for _ in 0..count {
+            let response = respond(&shared, operation, Ok(body));
+            let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .unwrap();
+            sent.push(serde_json::from_slice(&bytes).unwrap());
+        }
+        let violations = std::mem::take(&mut shared.lock().violations);
+        (sent, violations)
+    }
+
+    #[tokio::test]
+    async fn evolved_responses_are_checked_with_the_additive_changes_allowed() {
+        let customer = json!({
+            "type": "customer", "customer_id": "crm-1", "metadata": {"a": 1},
+            "addresses": [{"address_line": "Street 1", "country": "NO"}],
+        });
+        let (sent, violations) = send_every_variant(&customer).await;
+        assert!(sent.len() > 10, "{}", sent.len());
+        assert!(
+            sent.iter().all(|body| *body != customer),
+            "every one evolved"
+        );
+        assert!(violations.is_empty(), "{violations:?}");
+    }
+
+    #[tokio::test]
+    async fn an_evolved_response_without_a_required_property_is_a_violation() {
+        // No evolution puts a required property back: every variant breaks the spec, and
+        // says only that (a `null` or an unknown value beside it is allowed).
+        let customer = json!({"type": "customer", "metadata": {"a": 1}, "addresses": []});
+        let (sent, violations) = send_every_variant(&customer).await;
+        assert!(sent.len() > 10, "{}", sent.len());
+        assert_eq!(violations.len(), sent.len(), "{violations:?}");
+        for violation in &violations {
+            let problem = &violation.problem;
+            // One problem (several are joined with "; "): the missing property.
+            assert!(
+                problem.starts_with("customer_id:")
+                    && problem.ends_with("(required)")
+                    && !problem.contains("; "),
+                "{violation}"
+            );
+        }
+    }
 }

@@ -4,9 +4,15 @@
 //! a draft-4 validator would misread is `nullable`, which widens `type` to also allow `null`.
 //! Everything else (`example`, `readOnly`, `description`) is an annotation that a validator
 //! ignores. [`relaxed`] then derives the tolerant reading of a response schema: what a
-//! client must still decode after Dintero evolved a response additively.
+//! client must still decode after Dintero evolved a response additively. It applies to
+//! exactly the schemas the generator decodes tolerantly ([`tolerant`]).
+
+use std::collections::BTreeSet;
 
 use serde_json::{Map, Value, json};
+
+use super::spec;
+use crate::generated::RESPONSE_ONLY_SCHEMAS;
 
 /// The keywords whose value is one subschema.
 const ONE_SCHEMA: [&str; 3] = ["items", "not", "additionalProperties"];
@@ -20,21 +26,33 @@ pub(crate) fn to_json_schema(schema: &Value) -> Value {
         return schema.clone();
     };
     let mut out = map_subschemas(map, to_json_schema);
-    if out.remove("nullable") != Some(Value::Bool(true)) {
-        return Value::Object(out);
+    if out.remove("nullable") == Some(Value::Bool(true)) {
+        or_null(out)
+    } else {
+        Value::Object(out)
     }
-    match out.get_mut("type") {
-        Some(Value::String(t)) => {
-            let t = std::mem::take(t);
-            out.insert("type".into(), json!([t, "null"]));
-            if let Some(Value::Array(values)) = out.get_mut("enum") {
-                values.push(Value::Null);
-            }
-            Value::Object(out)
-        }
-        // Without a `type`, `nullable` can only widen the whole schema.
-        _ => json!({"anyOf": [{"type": "null"}, Value::Object(out)]}),
+}
+
+/// `schema` widened to also allow `null`: `null` added to its `type` (and to its `enum`),
+/// so a value that breaks a rule is still reported by that rule (`pattern`, `format`), or,
+/// without a `type`, as `anyOf: [{type: null}, schema]`.
+fn or_null(mut schema: Map<String, Value>) -> Value {
+    let mut types = match schema.get("type") {
+        Some(Value::String(t)) => vec![json!(t)],
+        Some(Value::Array(types)) => types.clone(),
+        // Without a `type` (a bare `allOf`/`$ref`), only the whole schema can be widened.
+        _ => return json!({"anyOf": [{"type": "null"}, Value::Object(schema)]}),
+    };
+    if !types.contains(&json!("null")) {
+        types.push(json!("null"));
     }
+    schema.insert("type".into(), Value::Array(types));
+    if let Some(Value::Array(values)) = schema.get_mut("enum")
+        && !values.contains(&Value::Null)
+    {
+        values.push(Value::Null);
+    }
+    Value::Object(schema)
 }
 
 /// The additive evolutions of `schema` a tolerant reader accepts: an unknown property in
@@ -46,30 +64,68 @@ pub(crate) fn relaxed(schema: &Value) -> Value {
         return schema.clone();
     };
     let mut out = map_subschemas(map, relaxed);
-    let string_enum = out
-        .get("enum")
-        .and_then(Value::as_array)
-        .is_some_and(|values| values.iter().any(Value::is_string));
-    if string_enum {
+    if is_string_enum(schema) {
         out.remove("enum");
     }
     if out.get("additionalProperties") == Some(&Value::Bool(false)) {
         out.remove("additionalProperties");
     }
-    let required: Vec<Value> = out
-        .get("required")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let required = required(schema);
     if let Some(Value::Object(properties)) = out.get_mut("properties") {
         for (name, property) in properties.iter_mut() {
-            if !required.contains(&Value::String(name.clone())) {
-                let strict = std::mem::take(property);
-                *property = json!({"anyOf": [{"type": "null"}, strict]});
+            if let Value::Object(strict) = property
+                && !required.contains(name.as_str())
+            {
+                *property = or_null(std::mem::take(strict));
             }
         }
     }
     Value::Object(out)
+}
+
+/// Whether `schema` is an enum of strings (an unknown string may take a listed one's place).
+/// A nullable one lists `null` too.
+pub(crate) fn is_string_enum(schema: &Value) -> bool {
+    list(schema, "enum").iter().any(Value::is_string)
+}
+
+/// The names of the properties `schema` requires.
+pub(crate) fn required(schema: &Value) -> BTreeSet<&str> {
+    list(schema, "required")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect()
+}
+
+/// The list under `key` of a schema object (`enum`, `required`, `allOf`), empty if none.
+pub(crate) fn list<'v>(schema: &'v Value, key: &str) -> &'v [Value] {
+    schema
+        .get(key)
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
+}
+
+/// Whether the schema at `pointer` (into the spec) is read tolerantly: one of the generated
+/// [`RESPONSE_ONLY_SCHEMAS`] or nested in one, by whole pointer segments. That list is the
+/// generator's own decision (`dintero_codegen::tolerant::response_only_schemas`), so the
+/// client's types, the evolved responses and their contract check cannot disagree on it.
+pub(crate) fn tolerant(pointer: &str) -> bool {
+    RESPONSE_ONLY_SCHEMAS.iter().any(|root| {
+        pointer
+            .strip_prefix(root)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    })
+}
+
+/// The schema at `pointer` as a tolerant client reads it: [`relaxed`] where it is
+/// [`tolerant`], otherwise as written (a schema a request shares stays strict).
+pub(crate) fn tolerant_reading(pointer: &str, schema: &Value) -> Value {
+    let schema = to_json_schema(schema);
+    if tolerant(pointer) {
+        relaxed(&schema)
+    } else {
+        schema
+    }
 }
 
 /// A copy of a schema object with `transform` applied to each direct subschema.
@@ -95,14 +151,17 @@ fn map_subschemas(map: &Map<String, Value>, transform: fn(&Value) -> Value) -> M
     out
 }
 
-/// Every schema of `components/schemas`, passed through `transform`.
-pub(crate) fn components(document: &Value, transform: impl Fn(&Value) -> Value) -> Value {
+/// Every schema of `components/schemas`, passed through `transform` with its pointer.
+pub(crate) fn components(document: &Value, transform: impl Fn(&str, &Value) -> Value) -> Value {
     let schemas: Map<String, Value> = document["components"]["schemas"]
         .as_object()
         .map(|schemas| {
             schemas
                 .iter()
-                .map(|(name, schema)| (name.clone(), transform(schema)))
+                .map(|(name, schema)| {
+                    let pointer = spec::join("/components/schemas", name);
+                    (name.clone(), transform(&pointer, schema))
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -158,15 +217,54 @@ mod tests {
             "properties": {
                 "kind": {"type": "string", "enum": ["a", "b"]},
                 "note": {"type": "string"},
+                "phone": {"type": "string", "nullable": true, "pattern": "^[0-9]+$"},
+                "link": {"$ref": "#/components/schemas/Link"},
             },
         });
-        let relaxed = relaxed(&schema);
+        let relaxed = relaxed(&to_json_schema(&schema));
         assert_eq!(relaxed["properties"]["kind"], json!({"type": "string"}));
         assert_eq!(
             relaxed["properties"]["note"],
-            json!({"anyOf": [{"type": "null"}, {"type": "string"}]})
+            json!({"type": ["string", "null"]})
+        );
+        // Still its own rule, so a broken value is reported by it, not as "none of anyOf".
+        assert_eq!(
+            relaxed["properties"]["phone"],
+            json!({"type": ["string", "null"], "pattern": "^[0-9]+$"})
+        );
+        assert_eq!(
+            relaxed["properties"]["link"],
+            json!({"anyOf": [{"type": "null"}, {"$ref": "#/components/schemas/Link"}]})
         );
         assert!(relaxed.get("additionalProperties").is_none());
         assert_eq!(relaxed["required"], json!(["kind"]));
+    }
+
+    #[test]
+    fn tolerance_follows_the_generated_list_by_whole_segments() {
+        assert!(tolerant("/components/schemas/Customer"));
+        assert!(tolerant(
+            "/components/schemas/Mfa/properties/oob_channels/items"
+        ));
+        assert!(!tolerant("/components/schemas/TokenRequest"));
+        assert!(!tolerant("/components/schemas/CustomerTypeX"));
+    }
+
+    #[test]
+    fn only_tolerant_schemas_are_read_relaxed() {
+        let doc = spec::document();
+        let reading = |name: &str| {
+            let pointer = format!("/components/schemas/{name}");
+            let schema = doc.pointer(&pointer).unwrap();
+            (tolerant_reading(&pointer, schema), to_json_schema(schema))
+        };
+        // A request's schema keeps its closed enum.
+        let (read, strict) = reading("TokenRequest");
+        assert_eq!(read, strict);
+        assert!(read["properties"]["grant_type"]["enum"].is_array());
+        // A response-only one is relaxed.
+        let (read, strict) = reading("CustomerType");
+        assert_ne!(read, strict);
+        assert!(read.get("enum").is_none());
     }
 }

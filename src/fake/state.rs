@@ -15,6 +15,7 @@ use serde_json::{Map, json};
 use tokio::time::Instant;
 
 use super::error::ApiError;
+use super::evolve;
 use super::faults::Faults;
 use super::{Operation, RecordedRequest, Violation};
 use crate::types;
@@ -56,6 +57,8 @@ pub(crate) struct State {
     /// Whether a change of an unknown current id creates it first instead of answering 404.
     pub(crate) create_missing: bool,
     pub(crate) faults: Faults,
+    /// Whether responses are evolved, and the turn of the next one.
+    pub(crate) evolution: evolve::Switch,
     pub(crate) log: Vec<RecordedRequest>,
     /// Responses that broke the spec (bugs in the fake), oldest first.
     pub(crate) violations: Vec<Violation>,
@@ -76,6 +79,7 @@ impl Shared {
             token_lifetime: DEFAULT_TOKEN_LIFETIME,
             create_missing: false,
             faults: Faults::default(),
+            evolution: evolve::Switch::default(),
             log: Vec::new(),
             violations: Vec::new(),
             seq: 0,

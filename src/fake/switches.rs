@@ -75,4 +75,31 @@ impl FakeDintero {
     pub fn drop_responses(&self, count: u32) {
         self.shared.lock().faults.drop_responses = count;
     }
+
+    /// Sends evolved responses from now on (or stops, with `false`): each JSON response the
+    /// spec documents (successes and errors, faults included) is replaced by one of its
+    /// [`evolve`](super::evolve::evolve)d variants, taking them in turn: an unknown enum
+    /// value, a `null` optional property, an undeclared property, an object with only its
+    /// required properties. What the fake stores does not change. Each such response is
+    /// checked against the spec with these additive changes allowed, so a
+    /// [`Violation`](super::Violation) still means a bug. Use it to check that a service
+    /// keeps working when Dintero's responses grow as APIs do without a new version.
+    ///
+    /// ```
+    /// use dintero_client::fake::FakeDintero;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let fake = FakeDintero::start().await?;
+    /// fake.seed_demo();
+    /// fake.evolve_responses(true);
+    /// let client = fake.demo_client()?;
+    /// let customer = client.change_customer_id("crm-17", "crm-2024-17").await?;
+    /// assert_eq!(customer.customer_id, "crm-2024-17");
+    /// assert!(fake.violations().is_empty());
+    /// # Ok(()) }
+    /// ```
+    pub fn evolve_responses(&self, on: bool) {
+        self.shared.lock().evolution.set(on);
+    }
 }

@@ -18,7 +18,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use common::*;
 use dintero_client::fake::evolve::{self, DocumentedResponse, Evolution};
-use dintero_client::fake::{DEMO_ACCOUNT_ID, DEMO_CLIENT_ID, FakeDintero};
+use dintero_client::fake::{
+    DEMO_ACCOUNT_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, FakeDintero, Operation,
+};
 use dintero_client::{Dintero, Error, generated, types};
 use httpmock::prelude::*;
 use serde_json::{Value, json};
@@ -65,27 +67,22 @@ async fn decode(server: &MockServer, clients: &Clients, case: &Case<'_>) -> Resu
 
 /// Calls `operation` and returns the status and the decoded body (success or error).
 async fn call(clients: &Clients, operation: &str) -> Result<(u16, Value), String> {
-    let typed = |result: Result<Value, Error>| match result {
+    let bearer = &clients.bearer;
+    let decoded = match operation {
+        "aid_customers_cid_change_customer_id_post" => bearer
+            .change_customer_id("old", "new")
+            .await
+            .map(|c| to_json(&c)),
+        "aid_auth_users_username_change_username_post" => bearer
+            .change_username("old", "new")
+            .await
+            .map(|u| to_json(&u)),
+        _ => return raw_token(&clients.credentials).await,
+    };
+    match decoded {
         Ok(value) => Ok((200, value)),
         Err(Error::Api { status, body }) => Ok((status, to_json(&*body))),
         Err(e) => Err(format!("{e} ({e:?})")),
-    };
-    match operation {
-        "aid_customers_cid_change_customer_id_post" => typed(
-            clients
-                .bearer
-                .change_customer_id("old", "new")
-                .await
-                .map(|c| to_json(&c)),
-        ),
-        "aid_auth_users_username_change_username_post" => typed(
-            clients
-                .bearer
-                .change_username("old", "new")
-                .await
-                .map(|u| to_json(&u)),
-        ),
-        _ => raw_token(&clients.credentials).await,
     }
 }
 
@@ -107,6 +104,12 @@ async fn raw_token(client: &Dintero) -> Result<(u16, Value), String> {
         }
         Err(e) => Err(e.to_string()),
     }
+}
+
+/// Sends `request` with a JSON body and reads the JSON answer.
+async fn exchange(request: reqwest::RequestBuilder, body: Value) -> Value {
+    let response = request.json(&body).send().await.expect("the fake answers");
+    response.json().await.expect("a JSON body")
 }
 
 fn to_json(value: &impl serde::Serialize) -> Value {
@@ -325,19 +328,15 @@ async fn the_fake_sends_evolved_responses_that_the_client_decodes() {
 
         // Over raw HTTP: the body on the wire differs from what the fake stores.
         let new = format!("evolved-{round}-b");
-        let raw: Value = http
-            .post(format!(
-                "{}/accounts/{DEMO_ACCOUNT_ID}/customers/users/{current}/change_customer_id",
-                fake.base_url()
-            ))
-            .bearer_auth(&token)
-            .json(&json!({"customer_id": new}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let url = format!(
+            "{}/accounts/{DEMO_ACCOUNT_ID}/customers/users/{current}/change_customer_id",
+            fake.base_url()
+        );
+        let raw = exchange(
+            http.post(url).bearer_auth(&token),
+            json!({"customer_id": new}),
+        )
+        .await;
         current = new;
         let stored = to_json(&fake.customer(DEMO_ACCOUNT_ID, &current).unwrap());
         assert_ne!(raw, stored, "round {round}: the response was not evolved");
@@ -356,4 +355,87 @@ async fn the_fake_sends_evolved_responses_that_the_client_decodes() {
     fake.evolve_responses(false);
     let customer = client.change_customer_id(&current, "plain").await.unwrap();
     assert_eq!(customer, fake.customer(DEMO_ACCOUNT_ID, "plain").unwrap());
+}
+
+/// With the switch on, the responses of all three operations are evolved (the token
+/// endpoint's, both changes', an error's), the client decodes each, and the fake, which
+/// checks every evolved response against the spec read with the additive changes allowed,
+/// records no violation.
+#[tokio::test]
+async fn evolved_responses_of_every_operation_decode_and_meet_the_spec() {
+    let fake = FakeDintero::start().await.unwrap();
+    fake.seed_demo();
+    fake.evolve_responses(true);
+    let http = reqwest::Client::new();
+    let token_url = format!("{}/accounts/{DEMO_ACCOUNT_ID}/auth/token", fake.base_url());
+    let (mut customers, mut users, mut tokens) = (0, 0, 0);
+    let mut customer_id = "crm-17".to_string();
+    let mut username = "kari@example.com".to_string();
+    let rounds = 12;
+    for round in 0..rounds {
+        // A fresh client: its first call fetches a token, an evolved `AccessToken`.
+        let client = fake.demo_client().unwrap();
+        let new = format!("crm-evolved-{round}");
+        let customer = client.change_customer_id(&customer_id, &new).await.unwrap();
+        assert_eq!(customer.customer_id, new);
+        let stored = fake.customer(DEMO_ACCOUNT_ID, &new).unwrap();
+        customers += usize::from(customer != stored);
+        customer_id = new;
+
+        let new = format!("kari.{round}@example.com");
+        let user = client.change_username(&username, &new).await.unwrap();
+        assert_eq!(user.username, new);
+        users += usize::from(user != fake.user(DEMO_ACCOUNT_ID, &new).unwrap());
+        username = new;
+
+        // An evolved error body still reads as the error it is.
+        match client.change_customer_id("nobody", "somebody").await {
+            Err(Error::Api { status: 404, .. }) => {}
+            other => panic!("round {round}: {other:?}"),
+        }
+
+        // The token endpoint on the wire: more than its three properties, or a `null`.
+        let request = http
+            .post(&token_url)
+            .basic_auth(DEMO_CLIENT_ID, Some(DEMO_CLIENT_SECRET));
+        let token = exchange(request, json!({"grant_type": "client_credentials"})).await;
+        assert!(token["access_token"].is_string(), "{token}");
+        tokens += usize::from(token.as_object().unwrap().len() != 3);
+    }
+    // Some variants read back as what the fake stores (an unknown property is ignored).
+    assert!(
+        customers > 0 && users > 0 && tokens == rounds,
+        "evolved: {customers} customers, {users} users, {tokens} tokens of {rounds}"
+    );
+    assert_eq!(fake.request_count(Operation::Token), 2 * rounds);
+    assert!(fake.violations().is_empty(), "{:?}", fake.violations());
+}
+
+/// Evolved responses are checked, not skipped: data the spec does not allow (a phone
+/// number outside its pattern, not an additive change) is still a violation when the
+/// response carrying it is evolved.
+#[tokio::test]
+async fn a_broken_evolved_response_is_still_a_violation() {
+    let fake = FakeDintero::start().await.unwrap();
+    fake.seed_demo();
+    let mut customer = fake.customer(DEMO_ACCOUNT_ID, "crm-17").unwrap();
+    customer.phone_number = Some("call me".into());
+    fake.insert_customer(DEMO_ACCOUNT_ID, customer);
+    fake.evolve_responses(true);
+    let client = fake.demo_client().unwrap();
+    // Four changes: at most every other variant leaves the phone number out or `null`.
+    for (old, new) in [("crm-17", "a"), ("a", "b"), ("b", "c"), ("c", "d")] {
+        client.change_customer_id(old, new).await.unwrap();
+    }
+    let violations = fake.take_violations();
+    assert!(!violations.is_empty());
+    for violation in &violations {
+        assert_eq!(violation.operation, Operation::ChangeCustomerId);
+        assert!(
+            violation.problem.starts_with("phone_number:")
+                && violation.problem.ends_with("(pattern)")
+                && !violation.problem.contains("; "),
+            "only the phone number breaks the spec: {violation}"
+        );
+    }
 }

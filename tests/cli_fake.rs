@@ -53,6 +53,22 @@ impl Served {
         &self.env.iter().find(|(n, _)| n == name).expect(name).1
     }
 
+    /// A client credentials grant with the printed credentials, over HTTP.
+    async fn request_token(&self) -> reqwest::Response {
+        let url = format!(
+            "{}/accounts/{}/auth/token",
+            self.base_url,
+            self.var("DINTERO_ACCOUNT_ID")
+        );
+        let basic = format!(
+            "{}:{}",
+            self.var("DINTERO_CLIENT_ID"),
+            self.var("DINTERO_CLIENT_SECRET")
+        );
+        let grant = json!({"grant_type": "client_credentials"});
+        post(url, ("basic", &basic), grant).await
+    }
+
     /// SIGTERM, then the exit code and everything it logged.
     fn stop(mut self) -> (i32, String) {
         let pid = self.child.id().to_string();
@@ -155,18 +171,9 @@ async fn serves_a_ready_client_with_seed_data_until_sigterm() {
 #[tokio::test]
 async fn fault_flags_switch_on_rate_limit_and_503_bursts() {
     let served = Served::start(&["--fake-rate-limit", "1", "--fake-503-bursts", "1/3"]);
-    let account = served.var("DINTERO_ACCOUNT_ID").to_string();
-    let token_url = format!("{}/accounts/{account}/auth/token", served.base_url);
-    let basic = format!(
-        "{}:{}",
-        served.var("DINTERO_CLIENT_ID"),
-        served.var("DINTERO_CLIENT_SECRET")
-    );
-    let grant = json!({"grant_type": "client_credentials"});
-
-    let first = post(token_url.clone(), ("basic", &basic), grant.clone()).await;
+    let first = served.request_token().await;
     assert_eq!(first.status(), 200);
-    let second = post(token_url.clone(), ("basic", &basic), grant).await;
+    let second = served.request_token().await;
     assert_eq!(second.status(), 429);
     assert_eq!(second.headers()["retry-after"], "1");
     let body: Value = second.json().await.unwrap();
@@ -176,6 +183,39 @@ async fn fault_flags_switch_on_rate_limit_and_503_bursts() {
     assert_eq!(code, 0, "{log}");
     assert!(
         log.contains("faults: rate limit 1/s, 503 bursts 1/3"),
+        "{log}"
+    );
+}
+
+#[tokio::test]
+async fn the_evolve_flag_sends_evolved_responses_that_meet_the_spec() {
+    let served = Served::start(&["--fake-evolve"]);
+    // Each token body evolved: `refresh_token: null` or an undeclared property beside the
+    // three properties the fake sends.
+    for _ in 0..4 {
+        let response = served.request_token().await;
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.unwrap();
+        assert!(body["access_token"].is_string(), "{body}");
+        assert_eq!(body.as_object().unwrap().len(), 4, "{body}");
+    }
+    let client = Dintero::builder()
+        .base_url(&served.base_url)
+        .account_id(served.var("DINTERO_ACCOUNT_ID"))
+        .client_credentials(
+            served.var("DINTERO_CLIENT_ID"),
+            served.var("DINTERO_CLIENT_SECRET"),
+        )
+        .build()
+        .unwrap();
+    let customer = client.change_customer_id("crm-17", "crm-e").await.unwrap();
+    assert_eq!(customer.customer_id, "crm-e");
+
+    let (code, log) = served.stop();
+    assert_eq!(code, 0, "{log}");
+    assert!(log.contains("faults: evolved responses"), "{log}");
+    assert!(
+        log.contains("stopped after 6 requests, 0 contract violation(s)"),
         "{log}"
     );
 }
@@ -203,27 +243,40 @@ fn dintero(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// `dintero --fake FLAGS customer change-id crm-17 crm-2024-17`: the exit code and stderr.
+fn change_on_the_embedded_fake(flags: &[&str]) -> (Option<i32>, String) {
+    let command = ["customer", "change-id", "crm-17", "crm-2024-17"];
+    let args: Vec<&str> = ["--fake"]
+        .iter()
+        .chain(flags)
+        .chain(&command)
+        .copied()
+        .collect();
+    let output = dintero(&args);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output.status.code(), stderr)
+}
+
 #[test]
 fn fault_flags_act_on_the_embedded_fake_and_need_one() {
     // Every request unavailable: the change cannot go through, and says why.
-    let output = dintero(&[
-        "--fake",
-        "--fake-503-bursts",
-        "1/1",
-        "--fake-latency",
-        "1ms",
-        "customer",
-        "change-id",
-        "crm-17",
-        "crm-2024-17",
-    ]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let (code, stderr) =
+        change_on_the_embedded_fake(&["--fake-503-bursts", "1/1", "--fake-latency", "1ms"]);
+    assert_eq!(code, Some(1), "{stderr}");
     assert!(stderr.contains("503"), "{stderr}");
     assert!(
         stderr.contains("Fake faults: latency 1ms, 503 bursts 1/1."),
         "{stderr}"
     );
+
+    // Evolved responses: the change goes through, and the fake finds them within the spec.
+    let (code, stderr) = change_on_the_embedded_fake(&["--fake-evolve"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("Fake faults: evolved responses."),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("break the spec"), "{stderr}");
 
     let output = dintero(&["--fake-rate-limit", "5", "customer", "change-id", "a", "b"]);
     assert_eq!(output.status.code(), Some(2));

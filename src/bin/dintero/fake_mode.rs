@@ -8,7 +8,8 @@ use std::time::Duration;
 use clap::Args;
 use dintero_client::fake::{Burst, FakeDintero};
 
-/// Fault switches of the fake. Global, so they may follow any subcommand.
+/// Fault switches of the fake, and its evolved responses. Global, so they may follow any
+/// subcommand.
 #[derive(Args, Debug, Clone, Default)]
 pub(crate) struct FaultFlags {
     /// Fake: limit each account to this many requests per second; beyond it 429 with
@@ -27,6 +28,11 @@ pub(crate) struct FaultFlags {
     /// Fake: fail the next COUNT token requests with STATUS (e.g. 2:503).
     #[arg(long, global = true, value_name = "COUNT:STATUS", value_parser = parse_failures)]
     fake_token_failures: Option<(u32, u16)>,
+
+    /// Fake: send evolved responses, as a newer Dintero may: an unknown enum value, null in
+    /// an optional property, an undeclared property, only the required properties (in turn).
+    #[arg(long, global = true)]
+    fake_evolve: bool,
 }
 
 impl FaultFlags {
@@ -36,6 +42,7 @@ impl FaultFlags {
             || self.fake_latency.is_some()
             || self.fake_unavailable.is_some()
             || self.fake_token_failures.is_some()
+            || self.fake_evolve
     }
 
     /// Flips the given switches on `fake`.
@@ -50,6 +57,7 @@ impl FaultFlags {
         if let Some((count, status)) = self.fake_token_failures {
             fake.fail_token_requests(count, status);
         }
+        fake.evolve_responses(self.fake_evolve);
     }
 
     /// One line naming the switches that are on, for the banner.
@@ -66,6 +74,9 @@ impl FaultFlags {
         }
         if let Some((count, status)) = self.fake_token_failures {
             on.push(format!("{count} token failures with {status}"));
+        }
+        if self.fake_evolve {
+            on.push("evolved responses".to_string());
         }
         (!on.is_empty()).then(|| format!("faults: {}", on.join(", ")))
     }

@@ -28,11 +28,18 @@ fn dintero(fake: &FakeDintero) -> Command {
     command
 }
 
-/// Runs the binary to completion on a blocking thread (the fake keeps serving).
+/// Runs the binary to completion on a blocking thread (the fake keeps serving). An
+/// embedded fake (`--fake`, `demo`) must not have sent a response that breaks the spec.
 async fn run(mut command: Command) -> Output {
-    tokio::task::spawn_blocking(move || command.output().expect("binary runs"))
+    let output = tokio::task::spawn_blocking(move || command.output().expect("binary runs"))
         .await
-        .unwrap()
+        .unwrap();
+    assert!(
+        !text(&output).contains("break the spec"),
+        "{}",
+        text(&output)
+    );
+    output
 }
 
 fn text(output: &Output) -> String {

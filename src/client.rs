@@ -8,6 +8,7 @@ use secrecy::SecretString;
 use tracing::Instrument as _;
 
 use crate::Error;
+use crate::credentials;
 use crate::generated;
 use crate::hooks::{Auth, Inner, Policy, Shared};
 use crate::retry::RetryBudget;
@@ -315,6 +316,11 @@ impl DinteroBuilder {
     /// Authenticate with an API client's id and secret: tokens are fetched from Dintero's
     /// token endpoint, cached and refreshed ahead of expiry.
     ///
+    /// [`build`](Self::build) refuses, as an [`Error::InvalidInput`] naming `client_id` or
+    /// `client_secret` (never showing the value), an empty value, one with a control
+    /// character (such as a trailing newline read from a file), and a client id with `:`
+    /// (HTTP Basic authentication cannot carry it, RFC 7617).
+    ///
     /// ```
     /// # use dintero_client::Dintero;
     /// let client = Dintero::builder()
@@ -338,6 +344,17 @@ impl DinteroBuilder {
 
     /// Authenticate with an access token obtained elsewhere. It is used as is: never
     /// refreshed, and a 401 is returned as an error.
+    ///
+    /// [`build`](Self::build) refuses a token that is not an RFC 6750 bearer token
+    /// (letters, digits, `-._~+/`, then `=` padding): empty, with whitespace or a control
+    /// character (such as a trailing newline read from a file), or with the `Bearer `
+    /// prefix. The error, an [`Error::InvalidInput`] for `bearer_token`, never shows it.
+    ///
+    /// ```
+    /// # use dintero_client::{Dintero, Error};
+    /// let refused = Dintero::builder().account_id("T12345678").bearer_token("eyJ.x.y\n").build();
+    /// assert!(matches!(refused, Err(Error::InvalidInput { field: "bearer_token", .. })));
+    /// ```
     ///
     /// ```
     /// # use dintero_client::Dintero;
@@ -504,7 +521,12 @@ impl DinteroBuilder {
         self
     }
 
-    /// Checks the configuration and builds the client. Sends nothing.
+    /// Checks the configuration and builds the client. Sends nothing, and needs no
+    /// runtime: the first call fetches the first token.
+    ///
+    /// Refuses a missing account id or credentials, and credentials that could not be
+    /// sent (see [`client_credentials`](Self::client_credentials) and
+    /// [`bearer_token`](Self::bearer_token)).
     ///
     /// ```
     /// # use dintero_client::Dintero;
@@ -516,12 +538,18 @@ impl DinteroBuilder {
             Error::invalid("account_id", "is required: call .account_id(\"T12345678\")")
         })?)?;
         let auth = match self.credentials {
-            Some(Credentials::Client { id, secret }) => Auth::ClientCredentials {
-                client_id: id,
-                secret,
-                cache: TokenCache::default(),
-            },
-            Some(Credentials::Bearer(token)) => Auth::Bearer(Arc::new(Token::fixed(token))),
+            Some(Credentials::Client { id, secret }) => {
+                credentials::check_client_credentials(&id, &secret)?;
+                Auth::ClientCredentials {
+                    client_id: id,
+                    secret,
+                    cache: TokenCache::default(),
+                }
+            }
+            Some(Credentials::Bearer(token)) => {
+                let header = credentials::bearer_authorization(&token)?;
+                Auth::Bearer(Arc::new(Token::fixed(header)))
+            }
             None => {
                 return Err(Error::Config(
                     "no credentials: call .client_credentials(id, secret) or .bearer_token(token)"

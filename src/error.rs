@@ -648,6 +648,20 @@ impl TokenError {
         self.timeout.is_some()
     }
 
+    /// The token endpoint answered 200 with an access token that cannot be sent (empty,
+    /// or with bytes a header cannot hold).
+    pub(crate) fn unusable_access_token() -> Self {
+        Self {
+            status: Some(200),
+            code: None,
+            message: "the token endpoint returned an access token that cannot be sent \
+                      in an Authorization header"
+                .into(),
+            timeout: None,
+            source: None,
+        }
+    }
+
     /// Maps the final error of a token request.
     pub(crate) fn from_generated(
         error: progenitor_client::Error<types::ErrorResponse>,

@@ -25,7 +25,7 @@ use crate::error::TokenError;
 use crate::generated::Client;
 use crate::path_guard::reaches_its_own_path;
 use crate::retry::{self, RetryBudget, Verdict};
-use crate::token::{Token, TokenCache};
+use crate::token::{self, Token, TokenCache};
 use crate::types;
 use crate::wire::{capture, observe, report};
 
@@ -207,13 +207,12 @@ impl Client {
             let token = result
                 .map_err(|e| TokenError::from_generated(e, &wire))?
                 .into_inner();
+            // A negative `expires_in` is as good as zero: fetched again by the next call.
             let lifetime = Duration::from_secs(token.expires_in.max(0).unsigned_abs());
+            let header = token::bearer_header(&token.access_token)
+                .ok_or_else(TokenError::unusable_access_token)?;
             tracing::debug!(expires_in = token.expires_in, "fetched access token");
-            Ok(Token::new(
-                SecretString::from(token.access_token),
-                issued,
-                lifetime,
-            ))
+            Ok(Token::new(header, issued, lifetime))
         })
     }
 

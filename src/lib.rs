@@ -22,6 +22,7 @@
 #![deny(missing_docs)]
 
 mod client;
+mod credentials;
 mod deadline;
 mod error;
 #[cfg(feature = "fake")]

@@ -12,7 +12,6 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use reqwest::header::HeaderValue;
-use secrecy::{ExposeSecret, SecretString};
 use tokio::time::Instant;
 
 use crate::error::TokenError;
@@ -34,9 +33,9 @@ pub(crate) struct Token {
 impl Token {
     /// A token that lives `lifetime` from `issued` (the moment the request was sent, so
     /// the network round trip only ever shortens what we assume).
-    pub(crate) fn new(secret: SecretString, issued: Instant, lifetime: Duration) -> Self {
+    pub(crate) fn new(header: HeaderValue, issued: Instant, lifetime: Duration) -> Self {
         Self {
-            header: bearer_header(&secret),
+            header,
             // `expires_in` comes from the server: an absurd one (say `i64::MAX` seconds)
             // must not overflow `Instant` and panic; treat it as "never stale" instead.
             refresh_at: issued
@@ -46,9 +45,9 @@ impl Token {
     }
 
     /// A token supplied by the caller, used as is and never refreshed.
-    pub(crate) fn fixed(secret: SecretString) -> Self {
+    pub(crate) fn fixed(header: HeaderValue) -> Self {
         Self {
-            header: bearer_header(&secret),
+            header,
             refresh_at: Instant::now() + FAR_FUTURE,
         }
     }
@@ -63,14 +62,15 @@ impl Token {
     }
 }
 
-/// `Bearer <jwt>` as a sensitive header value.
-fn bearer_header(secret: &SecretString) -> HeaderValue {
-    let mut value = HeaderValue::try_from(format!("Bearer {}", secret.expose_secret()))
-        // A JWT is base64url and dots; a token that is not a valid header value cannot be
-        // sent, so send one Dintero will reject with a 401 rather than panic.
-        .unwrap_or_else(|_| HeaderValue::from_static("Bearer invalid"));
+/// `Bearer <token>` as a sensitive header value; `None` for a token that cannot be sent
+/// (empty, or with bytes a header value cannot hold).
+pub(crate) fn bearer_header(token: &str) -> Option<HeaderValue> {
+    if token.is_empty() {
+        return None;
+    }
+    let mut value = HeaderValue::try_from(format!("Bearer {token}")).ok()?;
     value.set_sensitive(true);
-    value
+    Some(value)
 }
 
 impl fmt::Debug for Token {
@@ -178,9 +178,16 @@ mod tests {
 
     #[test]
     fn debug_redacts_the_secret() {
-        let token = Token::fixed(SecretString::from("eyJ.secret.jwt"));
+        let token = Token::fixed(bearer_header("eyJ.secret.jwt").unwrap());
         let shown = format!("{token:?}");
         assert!(!shown.contains("eyJ.secret.jwt"), "{shown}");
         assert!(shown.contains("REDACTED"));
+    }
+
+    #[test]
+    fn a_token_that_cannot_be_sent_has_no_header() {
+        assert!(bearer_header("").is_none());
+        assert!(bearer_header("tok\n").is_none());
+        assert!(bearer_header("tok-1").unwrap().is_sensitive());
     }
 }

@@ -2,13 +2,15 @@
 //! to the token endpoint only; one token serves many calls and many concurrent first calls;
 //! it is refreshed ahead of expiry and after a 401; the token endpoint is retried on 429 and
 //! 5xx within bounds and not at all on 400/401/403; a bearer-token client never asks for one.
+//!
+//! Issue 14 item 4: credentials that cannot be sent fail `build()`.
 
 mod common;
 
 use std::time::{Duration, Instant};
 
 use common::*;
-use dintero_client::Error;
+use dintero_client::{Dintero, Error};
 use httpmock::prelude::*;
 use httpmock::{Mock, MockServer};
 use serde_json::json;
@@ -517,4 +519,112 @@ async fn the_raw_client_refreshes_after_a_401_too() {
     second.assert_calls_async(1).await;
     rejected.assert_calls_async(1).await;
     accepted.assert_calls_async(1).await;
+}
+
+/// Issue 14 item 4: credentials that cannot be sent fail `build()` with an error naming
+/// the argument, and the value is neither in its `Display` nor in its `Debug`. Before, a
+/// bearer token with a trailing newline was replaced by `Bearer invalid` at request time.
+#[test]
+fn credentials_that_cannot_be_sent_fail_build() {
+    let bearer = |token: &str| {
+        Dintero::builder()
+            .account_id(AID)
+            .bearer_token(token)
+            .build()
+    };
+    let credentials = |id: &str, secret: &str| {
+        Dintero::builder()
+            .account_id(AID)
+            .client_credentials(id, secret)
+            .build()
+    };
+    let cases = [
+        ("bearer_token", "", bearer("")),
+        ("bearer_token", "eyJ.SeCrEt.sig", bearer("eyJ.SeCrEt.sig\n")),
+        (
+            "bearer_token",
+            "eyJ.SeCrEt.sig",
+            bearer("eyJ.SeCrEt.sig\r\n"),
+        ),
+        ("bearer_token", "SeCrEt", bearer("\tSeCrEt")),
+        ("bearer_token", "SeCrEt", bearer("Bearer SeCrEt")),
+        ("bearer_token", "SeCrEt", bearer("SeCrEt\u{7f}")),
+        ("bearer_token", "SeCrEt", bearer("SeCrEtø")),
+        ("bearer_token", "SeCrEt", bearer("SeCrEt,other")),
+        ("bearer_token", "SeCrEt", bearer("=SeCrEt")),
+        ("client_id", "", credentials("", "secret")),
+        (
+            "client_id",
+            "my-CLIENT",
+            credentials("my-CLIENT\n", "secret"),
+        ),
+        (
+            "client_id",
+            "my-CLIENT",
+            credentials("my-CLIENT:x", "secret"),
+        ),
+        (
+            "client_id",
+            "my-CLIENT",
+            credentials("my\0-CLIENT", "secret"),
+        ),
+        ("client_secret", "", credentials("id", "")),
+        ("client_secret", "SeCrEt", credentials("id", "SeCrEt\n")),
+        ("client_secret", "SeCrEt", credentials("id", "SeCrEt\u{85}")),
+    ];
+    for (field, secret, result) in cases {
+        match result {
+            Err(Error::InvalidInput { field: named, .. }) if named == field => {}
+            other => panic!("{field}: expected InvalidInput naming it, got {other:?}"),
+        }
+        let err = result.unwrap_err();
+        for shown in [err.to_string(), format!("{err:?}")] {
+            assert!(secret.is_empty() || !shown.contains(secret), "{shown}");
+        }
+    }
+}
+
+/// Unusual but valid credentials are sent byte for byte: every `b64token` character in a
+/// bearer token, a client secret with `:` and spaces, a non-ASCII client id.
+#[tokio::test]
+async fn unusual_valid_credentials_are_sent_unchanged() {
+    let server = MockServer::start_async().await;
+    let token = "aZ09-._~+/b==";
+    let bearer_op = op_with_token(&server, token, 200).await;
+    Dintero::builder()
+        .account_id(AID)
+        .bearer_token(token)
+        .base_url(base_url(&server))
+        .build()
+        .expect("a valid b64token")
+        .change_customer_id("old", "new")
+        .await
+        .expect("sent as is");
+    bearer_op.assert_calls_async(1).await;
+
+    // base64("ïd-ü:se:c ret ") with UTF-8 bytes, worked out independently of the crate.
+    let basic = "w69kLcO8OnNlOmMgcmV0IA==";
+    let token_request = server
+        .mock_async(|when, then| {
+            when.path(TOKEN_PATH)
+                .header("authorization", format!("Basic {basic}"));
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(
+                    json!({"access_token": "tok-u", "token_type": "Bearer", "expires_in": 60}),
+                );
+        })
+        .await;
+    let op = op_with_token(&server, "tok-u", 200).await;
+    Dintero::builder()
+        .account_id(AID)
+        .client_credentials("ïd-ü", "se:c ret ")
+        .base_url(base_url(&server))
+        .build()
+        .expect("valid credentials")
+        .change_customer_id("old", "new")
+        .await
+        .expect("sent as is");
+    token_request.assert_calls_async(1).await;
+    op.assert_calls_async(1).await;
 }

@@ -314,7 +314,7 @@ impl DinteroBuilder {
     }
 
     /// Authenticate with an API client's id and secret: tokens are fetched from Dintero's
-    /// token endpoint, cached and refreshed ahead of expiry.
+    /// token endpoint, cached, and refreshed in the background ahead of expiry.
     ///
     /// [`build`](Self::build) refuses, as an [`Error::InvalidInput`] naming `client_id` or
     /// `client_secret` (never showing the value), an empty value, one with a control

@@ -25,7 +25,7 @@ use crate::error::TokenError;
 use crate::generated::Client;
 use crate::path_guard::reaches_its_own_path;
 use crate::retry::{self, RetryBudget, Verdict};
-use crate::token::{self, Token, TokenCache};
+use crate::token::{self, Lookup, RefreshClaim, Token, TokenCache};
 use crate::types;
 use crate::wire::{capture, observe, report};
 
@@ -53,6 +53,16 @@ pub(crate) struct Shared {
     pub(crate) account: types::AccountId,
     pub(crate) auth: Auth,
     pub(crate) policy: Policy,
+}
+
+impl Shared {
+    /// The token cache, when tokens are fetched with client credentials.
+    fn token_cache(&self) -> Option<&TokenCache> {
+        match &self.auth {
+            Auth::ClientCredentials { cache, .. } => Some(cache),
+            Auth::Bearer(_) => None,
+        }
+    }
 }
 
 /// How requests are authorized.
@@ -179,16 +189,43 @@ impl Client {
         Ok(value)
     }
 
-    /// A fresh token: the cached one, or one fetched now (once for all concurrent callers).
+    /// A token to send: the cached one, or one fetched now (once for all concurrent
+    /// callers). Inside the refresh margin the cached one is returned at once and the
+    /// first such caller starts the one background refresh.
     pub(crate) async fn token(&self) -> Result<Arc<Token>, TokenError> {
         match &self.shared().auth {
             Auth::Bearer(token) => Ok(token.clone()),
-            Auth::ClientCredentials { cache, .. } => match cache.cached() {
-                Some(token) => Ok(token),
-                // Boxed: the rare refresh path must not bloat every call's future.
-                None => Box::pin(cache.get(|| self.fetch_token())).await,
+            Auth::ClientCredentials { cache, .. } => match cache.lookup() {
+                Lookup::Hit(token) => Ok(token),
+                Lookup::Refresh(token, claim) => {
+                    self.refresh_in_background(claim);
+                    Ok(token)
+                }
+                // Boxed: the rare fetch path must not bloat every call's future.
+                Lookup::Miss => Box::pin(cache.get(|| self.fetch_token())).await,
             },
         }
+    }
+
+    /// Spawns the background refresh `claim` was taken for.
+    ///
+    /// The task gets the shared state weakly and builds a client from it per attempt:
+    /// between attempts it keeps neither the credentials nor the cached token alive, so
+    /// once every clone of this client is gone it ends at its next step (until then it
+    /// keeps the connection pool).
+    fn refresh_in_background(&self, claim: RefreshClaim) {
+        let (base_url, http) = (self.baseurl.clone(), self.client.clone());
+        let fetch = move |shared: Arc<Shared>| {
+            let client = Client::new_with_client(&base_url, http.clone(), Inner(shared));
+            async move { client.fetch_token().await }
+        };
+        let span = tracing::info_span!(
+            parent: None,
+            "dintero_token_refresh",
+            account = self.shared().account.as_str()
+        );
+        let owner = Arc::downgrade(&self.inner().0);
+        token::refresh_in_background(claim, owner, Shared::token_cache, fetch, span);
     }
 
     /// Calls the token endpoint. Boxed because it re-enters the hooks of this client.

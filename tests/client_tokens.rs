@@ -3,7 +3,15 @@
 //! it is refreshed ahead of expiry and after a 401; the token endpoint is retried on 429 and
 //! 5xx within bounds and not at all on 400/401/403; a bearer-token client never asks for one.
 //!
-//! Issue 14 item 4: credentials that cannot be sent fail `build()`.
+//! Issue 13 item 2: inside the refresh margin one background request fetches the next
+//! token while calls go on with the valid one, and a failing refresh fails no call before
+//! the token expires. Issue 14 item 4: credentials that cannot be sent fail `build()`.
+//!
+//! Time: the token cache's own logic (margin, expiry, background retries) is unit-tested
+//! on paused time in `src/token/tests.rs`. Here, with a real loopback server, the
+//! background refresh tests run on real time with short tokens and margins of 100 ms or
+//! more, because a paused clock would jump through the refresh's pending timers while
+//! calls wait on their sockets.
 
 mod common;
 
@@ -165,38 +173,133 @@ async fn concurrent_first_calls_share_one_token_request() {
     op.assert_calls_async(100).await;
 }
 
-#[tokio::test]
-async fn token_is_refreshed_ahead_of_expiry() {
+/// The lifetime of the short tokens below: its last quarter (1 s) is the refresh margin.
+const SHORT_LIFETIME: u64 = 4;
+
+/// From the first call's end: inside the margin, and at least 0.9 s before expiry.
+const INTO_THE_MARGIN: Duration = Duration::from_millis(3100);
+
+/// A token endpoint that issues `tok-1`, living `SHORT_LIFETIME`, once.
+async fn short_token_once(server: &MockServer) -> Mock<'_> {
+    let first = token_mock(server, "tok-1", SHORT_LIFETIME).await;
+    first.up_to_n_times_async(1).await;
+    first
+}
+
+/// Makes the first call, which fetches a `SHORT_LIFETIME` token, then sleeps until the
+/// token is inside its refresh margin; returns when the first call ended.
+///
+/// The token was requested between the call's start and end, so from the end plus
+/// [`INTO_THE_MARGIN`] on it is inside its margin, and (the call having taken less than
+/// 0.8 s) still valid for more than 100 ms. Real time, not paused: the server is real and
+/// paused time would jump ahead while the client waits for its socket.
+async fn call_then_enter_the_margin(client: &Dintero) -> Instant {
+    let started = Instant::now();
+    client
+        .change_customer_id("old", "new")
+        .await
+        .expect("first call");
+    let ended = Instant::now();
+    assert!(
+        ended - started < Duration::from_millis(800),
+        "machine too slow for this test: the first call took {:?}",
+        ended - started
+    );
+    tokio::time::sleep_until((ended + INTO_THE_MARGIN).into()).await;
+    ended
+}
+
+/// Issue 13 item 2: once a token exists, no caller waits for a token request. The
+/// refresh's answer takes 10 s; 20 concurrent calls inside the margin each finish
+/// within 2 s on the old token, and they started one token request between them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_inside_the_margin_do_not_wait_for_the_refresh() {
     let server = MockServer::start_async().await;
-    // A 4 s token: the refresh margin is a quarter of the lifetime, so it counts as stale
-    // 3 s after it was requested.
-    let token = token_mock(&server, "tok-short", 4).await;
-    let op = op_with_token(&server, "tok-short", 200).await;
+    let first = short_token_once(&server).await;
+    let refresh = slow_token_mock(&server, "tok-2", 3600, Duration::from_secs(10)).await;
+    let op = op_with_token(&server, "tok-1", 200).await;
     let client = client(&server);
 
-    let requested = Instant::now();
-    client
-        .change_customer_id("old", "new")
-        .await
-        .expect("first");
-    client
-        .change_customer_id("old", "new")
-        .await
-        .expect("second");
-    let elapsed = requested.elapsed();
-    assert!(
-        elapsed < Duration::from_millis(2500),
-        "machine too slow for this test: two calls took {elapsed:?}"
-    );
-    token.assert_calls_async(1).await;
+    call_then_enter_the_margin(&client).await;
+    let calls: Vec<_> = (0..20)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                let call = client.change_customer_id("old", "new");
+                tokio::time::timeout(Duration::from_secs(2), call).await
+            })
+        })
+        .collect();
+    for call in calls {
+        call.await
+            .expect("task")
+            .expect("a call inside the margin waited for the token request")
+            .expect("call");
+    }
+    first.assert_calls_async(1).await;
+    // One refresh for all of them (counted on arrival; its answer is still pending).
+    refresh.assert_calls_async(1).await;
+    op.assert_calls_async(21).await;
+}
 
-    tokio::time::sleep(Duration::from_millis(3300).saturating_sub(requested.elapsed())).await;
+/// Issue 13 item 2: the refresh lands in the background and later calls use the new
+/// token; the old one served the call that started the refresh.
+#[tokio::test]
+async fn the_background_refresh_replaces_the_token() {
+    let server = MockServer::start_async().await;
+    let first = short_token_once(&server).await;
+    let second = slow_token_mock(&server, "tok-2", 3600, Duration::from_millis(300)).await;
+    let old = op_with_token(&server, "tok-1", 200).await;
+    let new = op_with_token(&server, "tok-2", 200).await;
+    let client = client(&server);
+
+    let ended = call_then_enter_the_margin(&client).await;
     client
         .change_customer_id("old", "new")
         .await
-        .expect("third");
-    token.assert_calls_async(2).await;
-    op.assert_calls_async(3).await;
+        .expect("inside the margin");
+    // Past the old token's expiry. Even if the refresh had not landed yet, this call would
+    // wait for it rather than send a second token request.
+    let expired = ended + Duration::from_secs(SHORT_LIFETIME) + Duration::from_millis(500);
+    tokio::time::sleep_until(expired.into()).await;
+    client
+        .change_customer_id("old", "new")
+        .await
+        .expect("with the new token");
+    first.assert_calls_async(1).await;
+    second.assert_calls_async(1).await;
+    old.assert_calls_async(2).await;
+    new.assert_calls_async(1).await;
+}
+
+/// Issue 13 item 2: a token endpoint that fails inside the margin fails no call while the
+/// token is valid; once it has expired, calls fail with the token endpoint's error.
+#[tokio::test]
+async fn a_failing_refresh_fails_no_call_while_the_token_is_valid() {
+    let server = MockServer::start_async().await;
+    let first = short_token_once(&server).await;
+    let failing = token_error_mock(&server, 503, None, None).await;
+    let op = op_with_token(&server, "tok-1", 200).await;
+    let client = client(&server);
+
+    let ended = call_then_enter_the_margin(&client).await;
+    for _ in 0..5 {
+        client
+            .change_customer_id("old", "new")
+            .await
+            .expect("the token is still valid");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    op.assert_calls_async(6).await;
+    assert!(failing.calls_async().await >= 1, "no refresh was attempted");
+
+    tokio::time::sleep_until((ended + Duration::from_secs(SHORT_LIFETIME)).into()).await;
+    match client.change_customer_id("old", "new").await {
+        Err(Error::Token(e)) => assert_eq!(e.status(), Some(503)),
+        other => panic!("expected Error::Token 503 after expiry, got {other:?}"),
+    }
+    first.assert_calls_async(1).await;
+    op.assert_calls_async(6).await;
 }
 
 #[tokio::test]
@@ -212,34 +315,32 @@ async fn token_without_lifetime_is_fetched_for_every_call() {
     op.assert_calls_async(3).await;
 }
 
-/// A token endpoint that claims an absurd lifetime must not crash the client.
+/// A token endpoint that claims an absurd lifetime must not crash the client or make it
+/// spin: a huge one is used for every call, a negative one like zero (fetched per call).
 #[tokio::test]
-async fn absurd_token_lifetime_does_not_panic() {
-    let server = MockServer::start_async().await;
-    let token = server
-        .mock_async(|when, then| {
-            when.method(POST).path(TOKEN_PATH);
-            then.status(200)
-                .header("content-type", "application/json")
-                .json_body(json!({
-                    "access_token": "tok-forever",
-                    "token_type": "Bearer",
-                    "expires_in": i64::MAX
-                }));
-        })
-        .await;
-    let op = op_with_token(&server, "tok-forever", 200).await;
-    let client = client(&server);
-    client
-        .change_customer_id("old", "new")
-        .await
-        .expect("first");
-    client
-        .change_customer_id("old", "new")
-        .await
-        .expect("second");
-    token.assert_calls_async(1).await;
-    op.assert_calls_async(2).await;
+async fn absurd_token_lifetimes_do_not_panic() {
+    for (expires_in, token_requests) in [(i64::MAX, 1), (i64::MIN, 2), (-1, 2)] {
+        let server = MockServer::start_async().await;
+        let token = server
+            .mock_async(|when, then| {
+                when.method(POST).path(TOKEN_PATH);
+                then.status(200)
+                    .header("content-type", "application/json")
+                    .json_body(json!({
+                        "access_token": "tok-absurd",
+                        "token_type": "Bearer",
+                        "expires_in": expires_in
+                    }));
+            })
+            .await;
+        let op = op_with_token(&server, "tok-absurd", 200).await;
+        let client = client(&server);
+        for call in ["first", "second"] {
+            client.change_customer_id("old", "new").await.expect(call);
+        }
+        token.assert_calls_async(token_requests).await;
+        op.assert_calls_async(2).await;
+    }
 }
 
 #[tokio::test]

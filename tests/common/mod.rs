@@ -199,6 +199,16 @@ pub fn bearer_client(server: &MockServer) -> Dintero {
 /// A token endpoint that checks the Basic credentials and the exact grant, and issues
 /// `token` valid for `expires_in` seconds.
 pub async fn token_mock<'a>(server: &'a MockServer, token: &str, expires_in: u64) -> Mock<'a> {
+    slow_token_mock(server, token, expires_in, Duration::ZERO).await
+}
+
+/// [`token_mock`] answering only after `delay`.
+pub async fn slow_token_mock<'a>(
+    server: &'a MockServer,
+    token: &str,
+    expires_in: u64,
+    delay: Duration,
+) -> Mock<'a> {
     let token = token.to_string();
     server
         .mock_async(move |when, then| {
@@ -209,6 +219,7 @@ pub async fn token_mock<'a>(server: &'a MockServer, token: &str, expires_in: u64
                 .json_body(token_request_body());
             then.status(200)
                 .header("content-type", "application/json")
+                .delay(delay)
                 .json_body(json!({
                     "access_token": token,
                     "token_type": "Bearer",

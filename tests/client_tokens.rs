@@ -7,11 +7,15 @@
 //! token while calls go on with the valid one, and a failing refresh fails no call before
 //! the token expires. Issue 14 item 4: credentials that cannot be sent fail `build()`.
 //!
-//! Time: the token cache's own logic (margin, expiry, background retries) is unit-tested
-//! on paused time in `src/token/tests.rs`. Here, with a real loopback server, the
-//! background refresh tests run on real time with short tokens and margins of 100 ms or
-//! more, because a paused clock would jump through the refresh's pending timers while
-//! calls wait on their sockets.
+//! Time: what depends on it is unit-tested on tokio's paused clock without I/O: the token
+//! cache (margin, expiry, background retries) in `src/token/tests.rs`, `Retry-After` and
+//! backoff in `src/retry.rs`. The loopback tests here run on real time, with short tokens
+//! and margins of 100 ms or more: a paused clock jumps to the next pending timer whenever
+//! the runtime waits, also for a socket, and every call has timers pending while it waits
+//! for the server (the per-attempt timeout and the call deadline), so they would fire at
+//! once. (Before those existed, a client without timeouts and without the connection
+//! pool's idle timer did measure `Retry-After: 1` as exactly 1 s of paused time; with a
+//! plain `reqwest::Client` the pool's 90 s idle timer moved the paused clock by 180 s.)
 
 mod common;
 

@@ -10,7 +10,7 @@ use common::{Raw, dintero, generated, start_server, typed};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 /// The cost of getting a valid cached token, through the path every call takes
-/// (`Dintero` -> hooks -> `TokenCache::get` -> read lock, freshness check, `Arc` clone).
+/// (`Dintero` -> hooks -> `TokenCache::lookup` -> read lock, freshness check, `Arc` clone).
 fn token_hot_path(c: &mut Criterion) {
     let (server, _server_rt) = start_server();
     let rt = tokio::runtime::Builder::new_multi_thread()

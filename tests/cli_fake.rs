@@ -282,6 +282,16 @@ fn fault_flags_act_on_the_embedded_fake_and_need_one() {
         "{stderr}"
     );
 
+    // The change's answer is lost (the token answer is the first of each pair): the
+    // outcome is unknown, and the command says so rather than "failed".
+    let (code, stderr) = change_on_the_embedded_fake(&["--fake-drop-responses", "1/2"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("the outcome is unknown"), "{stderr}");
+    assert!(
+        stderr.contains("Fake faults: dropped responses 1/2."),
+        "{stderr}"
+    );
+
     let output = dintero(&["--fake-rate-limit", "5", "customer", "change-id", "a", "b"]);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);

@@ -117,6 +117,10 @@ pub(crate) struct Faults {
     pub(crate) drop_requests: u32,
     /// Remaining requests to handle and then drop without sending the response.
     pub(crate) drop_responses: u32,
+    /// Recurring dropped responses, after the one-off ones.
+    pub(crate) dropped_responses: Option<Burst>,
+    /// Responses seen by the recurring drop rule so far.
+    responses: u64,
 }
 
 impl Faults {
@@ -165,6 +169,24 @@ impl Faults {
             return take_one(&mut self.token_failures).map(injected);
         }
         None
+    }
+}
+
+impl Faults {
+    /// Whether the response to a request the fake just handled is dropped instead of sent:
+    /// the one-off switch first, then the recurring pattern. Every handled request counts
+    /// towards the pattern, so `1/100` drops exactly one response in each hundred.
+    pub(crate) fn drop_response(&mut self) -> bool {
+        if self.drop_responses > 0 {
+            self.drop_responses -= 1;
+            return true;
+        }
+        let Some(pattern) = self.dropped_responses else {
+            return false;
+        };
+        let sequence = self.responses;
+        self.responses += 1;
+        pattern.hits(sequence)
     }
 }
 
@@ -240,6 +262,25 @@ mod tests {
         };
         let seen = statuses(&mut faults, "T1", 10, Instant::now());
         assert_eq!(seen, [200, 200, 200, 503, 503, 200, 200, 200, 503, 503]);
+    }
+
+    #[test]
+    fn one_off_drops_come_first_then_the_pattern_drops_one_in_each_period() {
+        let mut faults = Faults {
+            drop_responses: 1,
+            dropped_responses: Some(Burst {
+                length: 1,
+                every: 4,
+            }),
+            ..Faults::default()
+        };
+        let dropped: Vec<bool> = (0..9).map(|_| faults.drop_response()).collect();
+        assert_eq!(
+            dropped,
+            [true, false, false, false, true, false, false, false, true]
+        );
+        faults.dropped_responses = None;
+        assert!(!faults.drop_response());
     }
 
     #[test]

@@ -35,8 +35,11 @@
 //! [`set_unavailable_bursts`](FakeDintero::set_unavailable_bursts) (503 bursts),
 //! [`fail_token_requests`](FakeDintero::fail_token_requests),
 //! [`set_latency`](FakeDintero::set_latency),
-//! [`drop_requests`](FakeDintero::drop_requests) and
-//! [`drop_responses`](FakeDintero::drop_responses).
+//! [`drop_requests`](FakeDintero::drop_requests),
+//! [`drop_responses`](FakeDintero::drop_responses) and
+//! [`set_dropped_responses`](FakeDintero::set_dropped_responses) (recurring).
+//! [`max_in_flight`](FakeDintero::max_in_flight) tells how many requests a client had in
+//! flight at most.
 //!
 //! # Evolved responses
 //!
@@ -51,6 +54,7 @@ mod contract;
 mod error;
 pub mod evolve;
 mod faults;
+mod in_flight;
 mod routes;
 mod schema;
 mod seed;
@@ -124,6 +128,9 @@ pub struct RecordedRequest {
     pub new_value: Option<String>,
     /// The status the fake answered with.
     pub status: u16,
+    /// When the fake handled it: after any [latency](FakeDintero::set_latency), when the
+    /// rate limit and the operation's rules met it.
+    pub at: tokio::time::Instant,
 }
 
 /// A running fake Dintero. Stops serving when dropped or [shut down](Self::shutdown).

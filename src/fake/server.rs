@@ -10,6 +10,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
+use super::in_flight::Serving;
 use super::state::Shared;
 
 /// Logs go to this target, so `RUST_LOG=dintero_client::fake=info` shows each request.
@@ -69,6 +70,7 @@ fn fault_service(
         let started = Instant::now();
         let line = format!("{} {}", request.method(), request.uri().path());
         async move {
+            let _serving = Serving::start(&shared);
             let before = {
                 let mut state = shared.lock();
                 if state.faults.drop_requests > 0 {
@@ -101,12 +103,7 @@ fn fault_service(
     })
 }
 
-/// Counts one off the dropped-responses switch; whether this response is dropped.
+/// Whether this response is dropped (the one-off or the recurring switch).
 fn take_dropped_response(shared: &Shared) -> bool {
-    let mut state = shared.lock();
-    let drop = state.faults.drop_responses > 0;
-    if drop {
-        state.faults.drop_responses -= 1;
-    }
-    drop
+    shared.lock().faults.drop_response()
 }

@@ -17,6 +17,7 @@ use tokio::time::Instant;
 use super::error::ApiError;
 use super::evolve;
 use super::faults::Faults;
+use super::in_flight::InFlight;
 use super::{Operation, RecordedRequest, Violation};
 use crate::types;
 
@@ -59,6 +60,8 @@ pub(crate) struct State {
     pub(crate) faults: Faults,
     /// Whether responses are evolved, and the turn of the next one.
     pub(crate) evolution: evolve::Switch,
+    /// Requests being served now, and the most at once.
+    pub(crate) in_flight: InFlight,
     pub(crate) log: Vec<RecordedRequest>,
     /// Responses that broke the spec (bugs in the fake), oldest first.
     pub(crate) violations: Vec<Violation>,
@@ -80,6 +83,7 @@ impl Shared {
             create_missing: false,
             faults: Faults::default(),
             evolution: evolve::Switch::default(),
+            in_flight: InFlight::default(),
             log: Vec::new(),
             violations: Vec::new(),
             seq: 0,
@@ -339,6 +343,7 @@ impl State {
             target: target.map(str::to_string),
             new_value: new_value.map(str::to_string),
             status: status.as_u16(),
+            at: Instant::now(),
         });
     }
 }

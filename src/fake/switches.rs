@@ -102,4 +102,29 @@ impl FakeDintero {
     pub fn evolve_responses(&self, on: bool) {
         self.shared.lock().evolution.set(on);
     }
+
+    /// Recurring lost responses: of every `pattern.every` requests the fake handles, the
+    /// last `pattern.length` are handled (a change is applied and recorded) and their
+    /// connection is closed without an answer (`None` turns this off). Deterministic:
+    /// `Burst { length: 1, every: 100 }` loses exactly 1 % of the answers. The one-off
+    /// [`drop_responses`](Self::drop_responses) comes first.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use dintero_client::fake::{Burst, DEMO_ACCOUNT_ID, FakeDintero};
+    ///
+    /// let fake = FakeDintero::start().await?;
+    /// fake.seed_demo();
+    /// let client = fake.demo_client()?;
+    /// // The token request is the first of each pair, the change the second.
+    /// fake.set_dropped_responses(Some(Burst { length: 1, every: 2 }));
+    /// let err = client.change_customer_id("crm-17", "crm-2024-17").await.unwrap_err();
+    /// assert!(err.is_outcome_unknown());
+    /// assert!(fake.customer(DEMO_ACCOUNT_ID, "crm-2024-17").is_some()); // applied
+    /// # Ok(()) }
+    /// ```
+    pub fn set_dropped_responses(&self, pattern: Option<Burst>) {
+        self.shared.lock().faults.dropped_responses = pattern;
+    }
 }

@@ -25,6 +25,15 @@ pub(crate) struct FaultFlags {
     #[arg(long = "fake-503-bursts", global = true, value_name = "LENGTH/EVERY")]
     fake_unavailable: Option<Burst>,
 
+    /// Fake: lose answers, LENGTH/EVERY: the last LENGTH of every EVERY requests are
+    /// handled (a change is applied), then the connection closes without an answer.
+    #[arg(
+        long = "fake-drop-responses",
+        global = true,
+        value_name = "LENGTH/EVERY"
+    )]
+    fake_dropped: Option<Burst>,
+
     /// Fake: fail the next COUNT token requests with STATUS (e.g. 2:503).
     #[arg(long, global = true, value_name = "COUNT:STATUS", value_parser = parse_failures)]
     fake_token_failures: Option<(u32, u16)>,
@@ -41,6 +50,7 @@ impl FaultFlags {
         self.fake_rate_limit.is_some()
             || self.fake_latency.is_some()
             || self.fake_unavailable.is_some()
+            || self.fake_dropped.is_some()
             || self.fake_token_failures.is_some()
             || self.fake_evolve
     }
@@ -54,6 +64,7 @@ impl FaultFlags {
             fake.set_latency(latency);
         }
         fake.set_unavailable_bursts(self.fake_unavailable);
+        fake.set_dropped_responses(self.fake_dropped);
         if let Some((count, status)) = self.fake_token_failures {
             fake.fail_token_requests(count, status);
         }
@@ -71,6 +82,9 @@ impl FaultFlags {
         }
         if let Some(burst) = self.fake_unavailable {
             on.push(format!("503 bursts {burst}"));
+        }
+        if let Some(pattern) = self.fake_dropped {
+            on.push(format!("dropped responses {pattern}"));
         }
         if let Some((count, status)) = self.fake_token_failures {
             on.push(format!("{count} token failures with {status}"));

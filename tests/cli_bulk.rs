@@ -3,52 +3,17 @@
 //! changes, the demo, and credentials that never show up in the output.
 #![cfg(all(feature = "cli", feature = "fake"))]
 
-use std::collections::{HashMap, HashSet};
+mod common_cli;
+
+use std::collections::HashSet;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common_cli::{AID, SECRET, applied, dintero, last_by_row, read_results, run, text};
 use dintero_client::fake::{FakeDintero, Operation};
-use serde_json::Value;
 
-const AID: &str = "T11112222";
-const CLIENT_ID: &str = "bulk-client";
-const SECRET: &str = "bulk-secret-do-not-print";
 const ROWS: usize = 1000;
-
-fn dintero(fake: &FakeDintero) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_dintero"));
-    command
-        .env("DINTERO_BASE_URL", fake.base_url())
-        .env("DINTERO_ACCOUNT_ID", AID)
-        .env("DINTERO_CLIENT_ID", CLIENT_ID)
-        .env("DINTERO_CLIENT_SECRET", SECRET)
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null());
-    command
-}
-
-/// Runs the binary to completion on a blocking thread (the fake keeps serving). An
-/// embedded fake (`--fake`, `demo`) must not have sent a response that breaks the spec.
-async fn run(mut command: Command) -> Output {
-    let output = tokio::task::spawn_blocking(move || command.output().expect("binary runs"))
-        .await
-        .unwrap();
-    assert!(
-        !text(&output).contains("break the spec"),
-        "{}",
-        text(&output)
-    );
-    output
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
 
 /// Which rows are meant to fail, and how.
 fn expected_failure(i: usize) -> Option<&'static str> {
@@ -65,7 +30,6 @@ fn expected_failure(i: usize) -> Option<&'static str> {
 
 /// Seeds the fake and writes the CSV: row i (1-based) renames `cust-i` to `crm-i`.
 fn setup(fake: &FakeDintero, csv: &Path) {
-    fake.add_client(AID, CLIENT_ID, SECRET);
     let mut body = String::from("old,new\n");
     for i in 1..=ROWS {
         let mut new = format!("crm-{i}");
@@ -87,25 +51,6 @@ fn setup(fake: &FakeDintero, csv: &Path) {
         body.push_str(&format!("cust-{i},\"{new}\"\n"));
     }
     std::fs::write(csv, body).unwrap();
-}
-
-fn read_results(path: &Path) -> Vec<Value> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect()
-}
-
-/// The successful change requests the fake saw, per current id.
-fn applied(fake: &FakeDintero) -> HashMap<String, usize> {
-    let mut applied = HashMap::new();
-    for request in fake.requests() {
-        if request.operation == Operation::ChangeCustomerId && request.status == 200 {
-            *applied.entry(request.target.unwrap()).or_insert(0) += 1;
-        }
-    }
-    applied
 }
 
 #[cfg(unix)]
@@ -214,10 +159,7 @@ async fn bulk_run_is_interrupted_resumed_and_does_nothing_twice() {
     }
 
     // The final state of every row is in the result file.
-    let mut last: HashMap<u64, Value> = HashMap::new();
-    for line in read_results(&results) {
-        last.insert(line["row"].as_u64().unwrap(), line);
-    }
+    let last = last_by_row(&results);
     assert_eq!(last.len(), ROWS);
     for (row, line) in &last {
         let expected = if expected_failure(*row as usize).is_some() {
@@ -290,7 +232,6 @@ async fn dry_run_validates_every_row_and_sends_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn single_changes_go_through_the_same_client() {
     let fake = FakeDintero::start().await.unwrap();
-    fake.add_client(AID, CLIENT_ID, SECRET);
     fake.add_customer(AID, "crm-17");
     fake.add_user(AID, "old@example.com");
 

@@ -18,8 +18,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use dintero_client::fake::{DEMO_ACCOUNT_ID, FakeDintero};
-use dintero_client::{DEFAULT_BASE_URL, Dintero, Error};
+use dintero_client::fake::{DEMO_ACCOUNT_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, FakeDintero};
+use dintero_client::{DEFAULT_BASE_URL, Dintero, Error, RetryBudget};
 use fake_mode::{EmbeddedFake, FaultFlags};
 
 /// Exit code when a change (or any row of a bulk run) failed.
@@ -99,10 +99,16 @@ struct ChangeArgs {
     #[arg(long, value_name = "CSV")]
     file: Option<PathBuf>,
 
-    /// How many changes run at the same time (bulk mode).
+    /// How many changes run at the same time when a bulk run starts; it grows while the
+    /// answers are clean and backs off on 429 and 503.
     #[arg(long, default_value_t = 4, requires = "file",
-          value_parser = clap::value_parser!(u16).range(1..=64))]
+          value_parser = clap::value_parser!(u16).range(1..=256))]
     concurrency: u16,
+
+    /// The most changes a bulk run ever has in flight at once, whatever the API allows.
+    #[arg(long, default_value_t = 32, requires = "file",
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    max_concurrency: u16,
 
     /// Where the per-row results go, as JSON lines (default: the CSV path + `.results.jsonl`).
     /// Rows recorded there as done are skipped, so an interrupted run can be resumed.
@@ -176,6 +182,7 @@ async fn connect(
     cli: &Cli,
     kind: Kind,
     olds: &[&str],
+    retries: RetryBudget,
 ) -> Result<(Dintero, Option<EmbeddedFake>), String> {
     if cli.fake {
         let fake = FakeDintero::start()
@@ -193,7 +200,13 @@ async fn connect(
         if let Some(faults) = cli.faults.describe() {
             eprintln!("Fake {faults}.");
         }
-        let client = fake.demo_client().map_err(|e| e.to_string())?;
+        let client = fake
+            .client_builder()
+            .account_id(DEMO_ACCOUNT_ID)
+            .client_credentials(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
+            .retry_budget(retries)
+            .build()
+            .map_err(|e| e.to_string())?;
         return Ok((client, Some(EmbeddedFake::new(fake))));
     }
     let (account, id, secret) = credentials_from_env()?;
@@ -201,6 +214,7 @@ async fn connect(
         .account_id(account)
         .client_credentials(id, secret)
         .base_url(&cli.base_url)
+        .retry_budget(retries)
         .build()
         .map_err(|e| e.to_string())?;
     Ok((client, None))
@@ -265,6 +279,13 @@ async fn run(cli: Cli) -> u8 {
         Command::User(UserCommand::ChangeUsername(args)) => (Kind::Username, args),
     };
     if let Some(file) = &args.file {
+        if args.concurrency > args.max_concurrency {
+            eprintln!(
+                "dintero: --concurrency {} is more than --max-concurrency {}",
+                args.concurrency, args.max_concurrency
+            );
+            return EXIT_CONFIG;
+        }
         let options = bulk::Options {
             kind,
             results: args
@@ -273,6 +294,7 @@ async fn run(cli: Cli) -> u8 {
                 .unwrap_or_else(|| bulk::default_results_path(file)),
             file: file.clone(),
             concurrency: usize::from(args.concurrency),
+            max_concurrency: usize::from(args.max_concurrency),
             dry_run: args.dry_run,
         };
         return bulk::run(&cli, options).await;
@@ -293,7 +315,7 @@ async fn single(cli: &Cli, kind: Kind, old: &str, new: &str, args: &ChangeArgs) 
         out!("dry run: the change is valid; nothing was sent");
         return 0;
     }
-    let (client, _fake) = match connect(cli, kind, &[old]).await {
+    let (client, _fake) = match connect(cli, kind, &[old], RetryBudget::default()).await {
         Ok(connected) => connected,
         Err(e) => {
             eprintln!("dintero: {e}");

@@ -119,8 +119,8 @@ pub(crate) struct Faults {
     pub(crate) drop_responses: u32,
     /// Recurring dropped responses, after the one-off ones.
     pub(crate) dropped_responses: Option<Burst>,
-    /// Responses seen by the recurring drop rule so far.
-    responses: u64,
+    /// Successful answers seen by the recurring drop rule so far.
+    successes: u64,
 }
 
 impl Faults {
@@ -174,18 +174,20 @@ impl Faults {
 
 impl Faults {
     /// Whether the response to a request the fake just handled is dropped instead of sent:
-    /// the one-off switch first, then the recurring pattern. Every handled request counts
-    /// towards the pattern, so `1/100` drops exactly one response in each hundred.
-    pub(crate) fn drop_response(&mut self) -> bool {
+    /// the one-off switch first (any response), then the recurring pattern, which counts
+    /// successful answers only: it models a change that was applied and whose answer was
+    /// lost, independently of the injected failures (a `1/100` pattern loses exactly one
+    /// success in each hundred, whatever the 503 bursts do).
+    pub(crate) fn drop_response(&mut self, success: bool) -> bool {
         if self.drop_responses > 0 {
             self.drop_responses -= 1;
             return true;
         }
-        let Some(pattern) = self.dropped_responses else {
+        let Some(pattern) = self.dropped_responses.filter(|_| success) else {
             return false;
         };
-        let sequence = self.responses;
-        self.responses += 1;
+        let sequence = self.successes;
+        self.successes += 1;
         pattern.hits(sequence)
     }
 }
@@ -265,22 +267,24 @@ mod tests {
     }
 
     #[test]
-    fn one_off_drops_come_first_then_the_pattern_drops_one_in_each_period() {
+    fn one_off_drops_come_first_then_the_pattern_drops_one_success_in_each_period() {
         let mut faults = Faults {
             drop_responses: 1,
             dropped_responses: Some(Burst {
                 length: 1,
-                every: 4,
+                every: 3,
             }),
             ..Faults::default()
         };
-        let dropped: Vec<bool> = (0..9).map(|_| faults.drop_response()).collect();
+        // The one-off drops a failure too; the pattern counts successes only.
+        let answers = [false, true, false, true, true, true, true, true];
+        let dropped: Vec<bool> = answers.iter().map(|&ok| faults.drop_response(ok)).collect();
         assert_eq!(
             dropped,
-            [true, false, false, false, true, false, false, false, true]
+            [true, false, false, false, true, false, false, true]
         );
         faults.dropped_responses = None;
-        assert!(!faults.drop_response());
+        assert!(!faults.drop_response(true));
     }
 
     #[test]

@@ -92,7 +92,7 @@ fn fault_service(
                 .await
                 .unwrap_or_else(|never| match never {});
             let elapsed = started.elapsed();
-            if take_dropped_response(&shared) {
+            if take_dropped_response(&shared, response.status().is_success()) {
                 let status = response.status().as_u16();
                 tracing::info!(target: LOG_TARGET, "{line} {status} dropped (response) {elapsed:.1?}");
                 return Err(io::Error::other("fault: response dropped"));
@@ -104,6 +104,6 @@ fn fault_service(
 }
 
 /// Whether this response is dropped (the one-off or the recurring switch).
-fn take_dropped_response(shared: &Shared) -> bool {
-    shared.lock().faults.drop_response()
+fn take_dropped_response(shared: &Shared, success: bool) -> bool {
+    shared.lock().faults.drop_response(success)
 }

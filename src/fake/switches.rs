@@ -103,11 +103,12 @@ impl FakeDintero {
         self.shared.lock().evolution.set(on);
     }
 
-    /// Recurring lost responses: of every `pattern.every` requests the fake handles, the
-    /// last `pattern.length` are handled (a change is applied and recorded) and their
-    /// connection is closed without an answer (`None` turns this off). Deterministic:
-    /// `Burst { length: 1, every: 100 }` loses exactly 1 % of the answers. The one-off
-    /// [`drop_responses`](Self::drop_responses) comes first.
+    /// Recurring lost answers: of every `pattern.every` successful answers, the last
+    /// `pattern.length` are not sent: the request is handled (a change is applied and
+    /// recorded) and its connection closed (`None` turns this off). Only successes count,
+    /// so the lost answers are applied changes, independent of injected failures, and
+    /// deterministic: `Burst { length: 1, every: 100 }` loses exactly 1 % of them. The
+    /// one-off [`drop_responses`](Self::drop_responses) comes first.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -117,7 +118,7 @@ impl FakeDintero {
     /// let fake = FakeDintero::start().await?;
     /// fake.seed_demo();
     /// let client = fake.demo_client()?;
-    /// // The token request is the first of each pair, the change the second.
+    /// // The token answer is the first success of each pair, the change's the second.
     /// fake.set_dropped_responses(Some(Burst { length: 1, every: 2 }));
     /// let err = client.change_customer_id("crm-17", "crm-2024-17").await.unwrap_err();
     /// assert!(err.is_outcome_unknown());

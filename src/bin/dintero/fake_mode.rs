@@ -25,8 +25,8 @@ pub(crate) struct FaultFlags {
     #[arg(long = "fake-503-bursts", global = true, value_name = "LENGTH/EVERY")]
     fake_unavailable: Option<Burst>,
 
-    /// Fake: lose answers, LENGTH/EVERY: the last LENGTH of every EVERY requests are
-    /// handled (a change is applied), then the connection closes without an answer.
+    /// Fake: lose answers, LENGTH/EVERY: of every EVERY successful answers the last LENGTH
+    /// are not sent (the change is applied, then the connection closes).
     #[arg(
         long = "fake-drop-responses",
         global = true,

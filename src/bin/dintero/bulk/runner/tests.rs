@@ -9,13 +9,14 @@ use super::*;
 
 const LATENCY: Duration = Duration::from_millis(30);
 
-/// A limiter shared by the simulated calls: the first `limited` calls started after
-/// `from` answer 429 with `Retry-After: 1`; every start is logged.
+/// A limiter shared by the simulated calls: the calls started as number `limit_starts`
+/// (from 0), and every call of job `always_limit`, answer 429 with `Retry-After: 1`.
+/// Every start and every 429 is logged.
 #[derive(Default)]
 struct Server {
     starts: Vec<(usize, Instant)>,
     limited_answers: Vec<Instant>,
-    to_limit: usize,
+    limit_starts: std::ops::Range<usize>,
     always_limit: Option<usize>,
 }
 
@@ -51,16 +52,18 @@ fn call(server: &Arc<Mutex<Server>>) -> impl Fn(usize, u32) -> Call {
     let server = server.clone();
     move |job, _attempt| {
         let server = server.clone();
-        server.lock().unwrap().starts.push((job, Instant::now()));
+        let limit = {
+            let mut log = server.lock().unwrap();
+            let sequence = log.starts.len();
+            log.starts.push((job, Instant::now()));
+            log.limit_starts.contains(&sequence) || log.always_limit == Some(job)
+        };
         Box::pin(async move {
             tokio::time::sleep(LATENCY).await;
-            let mut server = server.lock().unwrap();
-            let limit = server.to_limit > 0 || server.always_limit == Some(job);
             if !limit {
                 return (job, Verdict::Finished((job, true), Signal::Clean));
             }
-            server.to_limit = server.to_limit.saturating_sub(1);
-            server.limited_answers.push(Instant::now());
+            server.lock().unwrap().limited_answers.push(Instant::now());
             let signal = Signal::Limited {
                 retry_after: Some(Duration::from_secs(1)),
             };
@@ -71,20 +74,15 @@ fn call(server: &Arc<Mutex<Server>>) -> impl Fn(usize, u32) -> Call {
 
 #[tokio::test(start_paused = true)]
 async fn a_limit_answer_stops_every_start_until_retry_after_then_all_rows_finish() {
-    let server = Arc::new(Mutex::new(Server::default()));
+    // Let 40 rows through, then limit the next 3.
+    let server = Arc::new(Mutex::new(Server {
+        limit_starts: 40..43,
+        ..Server::default()
+    }));
     let mut pace = Pace::new(4, 8, Instant::now());
     let mut sink = Collect::default();
-    // Let 40 rows through, then limit the next 3 answers.
-    let apply = call(&server);
-    let limit_later = {
-        let server = server.clone();
-        async move {
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            server.lock().unwrap().to_limit = 3;
-            std::future::pending::<()>().await
-        }
-    };
-    let ended = run(0..200usize, &mut pace, 5, apply, &mut sink, limit_later)
+    let stop = std::future::pending();
+    let ended = run(0..200usize, &mut pace, 5, call(&server), &mut sink, stop)
         .await
         .unwrap();
 

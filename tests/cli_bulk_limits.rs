@@ -55,7 +55,7 @@ async fn a_rate_limit_makes_bulk_back_off_pause_everyone_and_finish_every_row_on
     // One 429 pauses the whole run for its Retry-After (1 s): nothing the client sent after
     // reading it reaches the fake within the second. Requests already on their way when it
     // arrived are handled up to one latency (plus scheduling) later; hence the margin.
-    let margin = LATENCY + Duration::from_millis(130);
+    let margin = LATENCY + Duration::from_millis(180);
     for limit in &limited {
         let quiet = (limit.at + margin)..(limit.at + Duration::from_millis(950));
         let during: Vec<_> = requests.iter().filter(|r| quiet.contains(&r.at)).collect();

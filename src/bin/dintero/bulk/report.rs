@@ -16,6 +16,9 @@ use super::runner::{Ended, Sink};
 /// Rows of the "check these" list printed in full; the rest are in the result file.
 const LISTED: usize = 20;
 
+/// The progress bar; `{msg}` carries the concurrency, the pace and the 429s.
+const TEMPLATE: &str = "{bar:30} {pos}/{len} rows ({per_sec}, eta {eta}) {msg}";
+
 /// Counts of this run.
 #[derive(Debug, Default)]
 struct Tally {
@@ -195,10 +198,19 @@ fn progress_bar(len: u64) -> ProgressBar {
         return ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::hidden());
     }
     let bar = ProgressBar::new(len);
-    if let Ok(style) =
-        ProgressStyle::with_template("{bar:30} {pos}/{len} rows ({per_sec}, eta {eta}) {msg}")
-    {
+    if let Ok(style) = ProgressStyle::with_template(TEMPLATE) {
         bar.set_style(style);
     }
     bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_progress_template_is_valid() {
+        // An invalid template would silently fall back to indicatif's default bar.
+        assert!(ProgressStyle::with_template(TEMPLATE).is_ok());
+    }
 }

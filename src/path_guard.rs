@@ -30,19 +30,26 @@ pub(crate) fn reaches_its_own_path(base_url: &str, url: &url::Url, operation_id:
 
 /// The path of a base URL the builder normalized (`scheme://host[:port][/path]`, no
 /// trailing slash, no query): `""` or `/v1`.
+///
+/// Byte scans rather than `split_once("://")` and `find('/')`: this runs on every request,
+/// and the generic string searchers cost more to set up than these short strings take to
+/// scan.
 fn base_path(base_url: &str) -> &str {
-    let authority_and_path = base_url
-        .split_once("://")
-        .map_or(base_url, |(_, rest)| rest);
-    authority_and_path
-        .find('/')
-        .map_or("", |slash| &authority_and_path[slash..])
+    let bytes = base_url.as_bytes();
+    let authority = bytes
+        .windows(3)
+        .position(|w| w == b"://")
+        .map_or(0, |scheme| scheme + 3);
+    bytes[authority..]
+        .iter()
+        .position(|&b| b == b'/')
+        .map_or("", |slash| &base_url[authority + slash..])
 }
 
 /// `path` against `template`, both starting with `/`.
 fn segments_match(path: &str, template: &str) -> bool {
-    let mut actual = path.split('/');
-    let mut expected = template.split('/');
+    let mut actual = Segments(Some(path.as_bytes()));
+    let mut expected = Segments(Some(template.as_bytes()));
     loop {
         match (actual.next(), expected.next()) {
             (None, None) => return true,
@@ -61,8 +68,30 @@ fn segments_match(path: &str, template: &str) -> bool {
     }
 }
 
-fn is_parameter(template_segment: &str) -> bool {
-    template_segment.starts_with('{') && template_segment.ends_with('}')
+/// The `/`-separated parts of a path, as `str::split('/')` yields them, by a plain byte
+/// scan: `split` sets up a `memchr` search per segment, which costs more than the
+/// segments (a few bytes each) take to scan, on every request.
+struct Segments<'a>(Option<&'a [u8]>);
+
+impl<'a> Iterator for Segments<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let rest = self.0?;
+        match rest.iter().position(|&b| b == b'/') {
+            Some(slash) => {
+                self.0 = Some(&rest[slash + 1..]);
+                Some(&rest[..slash])
+            }
+            None => self.0.take(),
+        }
+    }
+}
+
+fn is_parameter(template_segment: &[u8]) -> bool {
+    template_segment.len() >= 2
+        && template_segment.first() == Some(&b'{')
+        && template_segment.last() == Some(&b'}')
 }
 
 #[cfg(test)]
@@ -154,6 +183,26 @@ mod tests {
         assert!(!reaches("http://127.0.0.1:8080", ".."));
         assert_eq!(base_path("https://api.dintero.com/v1"), "/v1");
         assert_eq!(base_path("https://api.dintero.com"), "");
+    }
+
+    #[test]
+    fn segments_are_those_of_split() {
+        for path in [
+            "",
+            "/",
+            "//",
+            "/a",
+            "/a/",
+            "/a//b",
+            "a/b/c",
+            "/accounts/{aid}/x",
+        ] {
+            let ours: Vec<&[u8]> = Segments(Some(path.as_bytes())).collect();
+            let std: Vec<&[u8]> = path.split('/').map(str::as_bytes).collect();
+            assert_eq!(ours, std, "{path:?}");
+        }
+        assert_eq!(base_path("http://127.0.0.1:8080/v1/x"), "/v1/x");
+        assert_eq!(base_path("127.0.0.1/v1"), "/v1");
     }
 
     #[test]

@@ -139,8 +139,6 @@ impl ClientHooks<Inner> for Client {
                 info.operation_id
             )));
         }
-        // progenitor adds the spec's `info.version`; Dintero does not document the header.
-        request.headers_mut().remove("api-version");
         let authorization = if info.operation_id == TOKEN_OPERATION {
             self.basic_authorization()
                 .map_err(progenitor_client::Error::Custom)?

@@ -12,6 +12,7 @@ mod marks;
 mod nullable;
 mod open_enums;
 mod redact;
+mod requests;
 mod schemas;
 mod syntax;
 pub mod tolerant;
@@ -161,6 +162,7 @@ pub fn generate(document: &serde_json::Value, spec: &OpenAPI) -> Result<String, 
     let mut file: syn::File =
         syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
     post_process(&mut file)?;
+    requests::lean(&mut file.items)?;
     for constant in [
         consts::operation_paths(spec),
         consts::response_only_schemas(&tolerant::response_only_schemas(document)),

@@ -135,10 +135,13 @@ fn main() {
         run(&rt, v, 64, 2, &raw, &client);
     }
 
-    // Profiling aid: `BENCH_ONLY=<0..3>` runs one variant at concurrency 64 and exits.
+    // Profiling aid: `BENCH_ONLY=<0..3>` runs one variant at concurrency 64 (or
+    // `BENCH_TASKS`) and exits.
     if let Ok(only) = std::env::var("BENCH_ONLY") {
         let v: usize = only.parse().expect("BENCH_ONLY=0..3");
-        let (lat, wall) = run(&rt, v, 64, per_task_64 * rounds * 4, &raw, &client);
+        let tasks = env("BENCH_TASKS", 64);
+        let per_task = per_task_64 * rounds * 4 * 64 / tasks;
+        let (lat, wall) = run(&rt, v, tasks, per_task, &raw, &client);
         println!(
             "{}: {:.0} calls/s",
             NAMES[v],

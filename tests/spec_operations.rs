@@ -156,6 +156,7 @@ async fn change_customer_id_request_is_exact_typed_and_raw() {
                 .json_body(json!({"customer_id": "crm-2024-17"}));
             then.status(200)
                 .header("content-type", "application/json")
+                .header("x-request-id", "req-17")
                 .body(SEED_CUSTOMER);
         })
         .await;
@@ -175,6 +176,10 @@ async fn change_customer_id_request_is_exact_typed_and_raw() {
         .await
         .expect("raw call");
     assert_eq!(response.status(), 200);
+    // The generated methods move the headers into the result instead of copying them.
+    assert_eq!(response.headers()["x-request-id"], "req-17");
+    assert_eq!(response.headers()["content-type"], "application/json");
+    assert_eq!(response.content_length(), Some(SEED_CUSTOMER.len() as u64));
     assert_seed_customer(&response.into_inner());
 
     op.assert_calls_async(2).await;

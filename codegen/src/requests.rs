@@ -1,12 +1,16 @@
-//! The generated operation methods, without the work this crate then undoes on every call.
+//! The generated operation methods, without work that is thrown away on every call.
 //!
-//! progenitor builds each request with an `api-version` header (the spec's `info.version`)
-//! that Dintero does not document and the hooks used to remove again: building, merging and
-//! removing it cost a `HeaderMap` allocation, a merge and a removal per call. This pass
-//! drops it from the method bodies, so it is never built. The methods' signatures, their
-//! requests otherwise and their results do not change.
+//! - progenitor builds each request with an `api-version` header (the spec's
+//!   `info.version`) that Dintero does not document and the hooks used to remove again:
+//!   building, merging and removing it cost a `HeaderMap` allocation, a merge and a removal
+//!   per call. This pass drops it from the method bodies, so it is never built.
+//! - `ResponseValue::from_response` copies the response headers before it consumes the
+//!   response; the methods call a generated `response_value` instead, which moves them out.
+//!
+//! The methods' signatures, their requests otherwise and their results do not change.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Group, Ident, TokenStream, TokenTree};
+use quote::quote;
 use syn::{Expr, ImplItem, Item, Pat, Stmt};
 
 /// The header progenitor adds to every request.
@@ -15,10 +19,15 @@ const API_VERSION: &str = "api-version";
 /// The generated code's name for the headers progenitor collects before the request.
 const HEADER_MAP: &str = "header_map";
 
-/// Removes the `api-version` header from every operation method of the generated `Client`,
-/// and with it the header map when nothing else is left in it.
-pub(crate) fn lean(items: &mut [Item]) -> Result<(), String> {
+/// The generated helper the methods call instead of `ResponseValue::from_response`.
+const RESPONSE_VALUE: &str = "response_value";
+
+/// Removes the `api-version` header from every operation method of the generated `Client`
+/// (and with it the header map when nothing else is left in it), and lets the methods
+/// move the response headers into their result instead of copying them.
+pub(crate) fn lean(items: &mut Vec<Item>) -> Result<(), String> {
     let mut methods = 0;
+    let mut moved = 0;
     for item in items.iter_mut() {
         let Item::Impl(imp) = item else { continue };
         if imp.trait_.is_some() || !is_client(&imp.self_ty) {
@@ -33,13 +42,83 @@ pub(crate) fn lean(items: &mut [Item]) -> Result<(), String> {
             }
             drop_api_version(&mut method.block.stmts)
                 .map_err(|e| format!("method `{}`: {e}", method.sig.ident))?;
+            moved += move_headers(&mut method.block)
+                .map_err(|e| format!("method `{}`: {e}", method.sig.ident))?;
             methods += 1;
         }
     }
     if methods == 0 {
         return Err("no operation method found in `impl Client`".into());
     }
+    if moved > 0 {
+        items.push(response_value());
+    }
     Ok(())
+}
+
+/// `ResponseValue::from_response` of progenitor-client 0.15, except that the headers are
+/// taken out of the response (which `bytes()` consumes, never reading them) instead of
+/// cloned: one `HeaderMap` copy fewer per call.
+fn response_value() -> Item {
+    let name = Ident::new(RESPONSE_VALUE, proc_macro2::Span::call_site());
+    syn::parse_quote! {
+        /// `ResponseValue::from_response`, moving the headers out of the response it
+        /// consumes instead of copying them.
+        async fn #name<T: ::serde::de::DeserializeOwned, E>(
+            mut response: reqwest::Response,
+        ) -> Result<ResponseValue<T>, Error<E>> {
+            let status = response.status();
+            let headers = ::std::mem::take(response.headers_mut());
+            let full = response.bytes().await.map_err(Error::ResponseBodyError)?;
+            let inner = ::serde_json::from_slice(&full)
+                .map_err(|e| Error::InvalidResponsePayload(full, e))?;
+            Ok(ResponseValue::new(inner, status, headers))
+        }
+    }
+}
+
+/// Replaces every `ResponseValue::from_response` in `block` with [`RESPONSE_VALUE`];
+/// returns how many.
+fn move_headers(block: &mut syn::Block) -> Result<usize, String> {
+    let mut count = 0;
+    let tokens = replace_from_response(quote!(#block), &mut count);
+    *block = syn::parse2(tokens).map_err(|e| format!("does not parse after the rewrite: {e}"))?;
+    Ok(count)
+}
+
+fn replace_from_response(tokens: TokenStream, count: &mut usize) -> TokenStream {
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut out = Vec::with_capacity(trees.len());
+    let mut i = 0;
+    while i < trees.len() {
+        if let [
+            TokenTree::Ident(ty),
+            TokenTree::Punct(c1),
+            TokenTree::Punct(c2),
+            TokenTree::Ident(f),
+            ..,
+        ] = &trees[i..]
+            && ty == "ResponseValue"
+            && c1.as_char() == ':'
+            && c2.as_char() == ':'
+            && f == "from_response"
+        {
+            out.push(TokenTree::Ident(Ident::new(RESPONSE_VALUE, f.span())));
+            *count += 1;
+            i += 4;
+            continue;
+        }
+        out.push(match &trees[i] {
+            TokenTree::Group(g) => {
+                let mut group = Group::new(g.delimiter(), replace_from_response(g.stream(), count));
+                group.set_span(g.span());
+                TokenTree::Group(group)
+            }
+            other => other.clone(),
+        });
+        i += 1;
+    }
+    out.into_iter().collect()
 }
 
 fn is_client(ty: &syn::Type) -> bool {
@@ -81,7 +160,7 @@ fn appends(stmt: &Stmt, name: Option<&str>) -> bool {
         && name.is_none_or(|name| {
             call.args
                 .first()
-                .is_some_and(|arg| mentions(quote::quote!(#arg), name))
+                .is_some_and(|arg| mentions(quote!(#arg), name))
         })
 }
 
@@ -152,11 +231,39 @@ mod tests {
                         .headers(header_map)
                         .build()?;
                     self.pre(&mut request, &info).await?;
-                    Ok(())
+                    let response = self.exec(request, &info).await?;
+                    match response.status().as_u16() {
+                        200u16 => ResponseValue::from_response(response).await,
+                        400u16 => Err(Error::ErrorResponse(ResponseValue::from_response(response).await?)),
+                        _ => Err(Error::UnexpectedResponse(response)),
+                    }
                 }
                 pub fn new(baseurl: &str) -> Self { todo!() }
             }
         }
+    }
+
+    #[test]
+    fn the_response_headers_are_moved_not_copied() {
+        let code = lean_code(generated(TokenStream::new())).unwrap();
+        assert!(!code.contains("ResponseValue::from_response("), "{code}");
+        assert!(
+            code.contains("200u16 => response_value(response).await,"),
+            "{code}"
+        );
+        assert!(
+            code.contains("Error::ErrorResponse(response_value(response).await?)"),
+            "{code}"
+        );
+        assert_eq!(
+            code.matches("async fn response_value<").count(),
+            1,
+            "{code}"
+        );
+        assert!(
+            code.contains("std::mem::take(response.headers_mut())"),
+            "{code}"
+        );
     }
 
     fn lean_code(mut file: syn::File) -> Result<String, String> {
@@ -175,7 +282,7 @@ mod tests {
 
     #[test]
     fn header_parameters_keep_the_map() {
-        let param = quote::quote! {
+        let param = quote! {
             header_map.append("x-request-id", value.to_string().try_into()?);
         };
         let code = lean_code(generated(param)).unwrap();

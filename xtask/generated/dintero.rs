@@ -1572,25 +1572,13 @@ Arguments:
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            400u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            401u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            403u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            429u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            500u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            503u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
+            200u16 => response_value(response).await,
+            400u16 => Err(Error::ErrorResponse(response_value(response).await?)),
+            401u16 => Err(Error::ErrorResponse(response_value(response).await?)),
+            403u16 => Err(Error::ErrorResponse(response_value(response).await?)),
+            429u16 => Err(Error::ErrorResponse(response_value(response).await?)),
+            500u16 => Err(Error::ErrorResponse(response_value(response).await?)),
+            503u16 => Err(Error::ErrorResponse(response_value(response).await?)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -1631,31 +1619,15 @@ Arguments:
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            400u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            401u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            403u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            404u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            409u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            429u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            500u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            503u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
+            200u16 => response_value(response).await,
+            400u16 => Err(Error::ErrorResponse(response_value(response).await?)),
+            401u16 => Err(Error::ErrorResponse(response_value(response).await?)),
+            403u16 => Err(Error::ErrorResponse(response_value(response).await?)),
+            404u16 => Err(Error::ErrorResponse(response_value(response).await?)),
+            409u16 => Err(Error::ErrorResponse(response_value(response).await?)),
+            429u16 => Err(Error::ErrorResponse(response_value(response).await?)),
+            500u16 => Err(Error::ErrorResponse(response_value(response).await?)),
+            503u16 => Err(Error::ErrorResponse(response_value(response).await?)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -1696,31 +1668,15 @@ Arguments:
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            400u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            401u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            403u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            404u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            409u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            429u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            500u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            503u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
+            200u16 => response_value(response).await,
+            400u16 => Err(Error::ErrorResponse(response_value(response).await?)),
+            401u16 => Err(Error::ErrorResponse(response_value(response).await?)),
+            403u16 => Err(Error::ErrorResponse(response_value(response).await?)),
+            404u16 => Err(Error::ErrorResponse(response_value(response).await?)),
+            409u16 => Err(Error::ErrorResponse(response_value(response).await?)),
+            429u16 => Err(Error::ErrorResponse(response_value(response).await?)),
+            500u16 => Err(Error::ErrorResponse(response_value(response).await?)),
+            503u16 => Err(Error::ErrorResponse(response_value(response).await?)),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -1729,6 +1685,18 @@ Arguments:
 pub mod prelude {
     #[allow(unused_imports)]
     pub use super::Client;
+}
+/// `ResponseValue::from_response`, moving the headers out of the response it
+/// consumes instead of copying them.
+async fn response_value<T: ::serde::de::DeserializeOwned, E>(
+    mut response: reqwest::Response,
+) -> Result<ResponseValue<T>, Error<E>> {
+    let status = response.status();
+    let headers = ::std::mem::take(response.headers_mut());
+    let full = response.bytes().await.map_err(Error::ResponseBodyError)?;
+    let inner = ::serde_json::from_slice(&full)
+        .map_err(|e| Error::InvalidResponsePayload(full, e))?;
+    Ok(ResponseValue::new(inner, status, headers))
 }
 /// The path template of every operation of the spec, by operationId.
 pub const OPERATION_PATHS: &[(&str, &str)] = &[

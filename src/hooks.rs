@@ -27,7 +27,7 @@ use crate::path_guard::reaches_its_own_path;
 use crate::retry::{self, RetryBudget, Verdict};
 use crate::token::{self, Lookup, RefreshClaim, Token, TokenCache};
 use crate::types;
-use crate::wire::{capture, observe, report};
+use crate::wire::{capture, observe, passes_through, report};
 
 /// The operationId of the token endpoint: Basic auth, never a bearer token.
 pub(crate) const TOKEN_OPERATION: &str = "aid_auths_oauth_token_post";
@@ -151,18 +151,26 @@ impl ClientHooks<Inner> for Client {
 
     async fn exec(
         &self,
-        request: reqwest::Request,
+        mut request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
         let policy = &self.shared().policy;
         let deadline =
             Deadline::carried(&request).unwrap_or_else(|| Deadline::after(policy.deadline));
+        // Lent, not moved: an `async fn` keeps its arguments for its whole life, so a moved
+        // request would be held twice by every call's future (which the typed layer holds
+        // inline and copies on each move).
         let response = if info.operation_id == TOKEN_OPERATION {
             self.send(&request, &deadline, retry::token_verdict).await?
         } else {
-            self.send_operation(request, &deadline).await?
+            self.send_operation(&mut request, &deadline).await?
         };
-        capture(response, policy.max_response_bytes).await
+        if passes_through(&response, policy.max_response_bytes) {
+            return Ok(response);
+        }
+        // Boxed: only error answers and bodies of unknown length get here, and reading a
+        // body must not add its state to every call's future.
+        Box::pin(capture(response, policy.max_response_bytes)).await
     }
 }
 
@@ -289,12 +297,12 @@ impl Client {
     /// [`retry::change_verdict`]), and once with a fresh token after a 401.
     async fn send_operation(
         &self,
-        mut request: reqwest::Request,
+        request: &mut reqwest::Request,
         deadline: &Deadline,
     ) -> reqwest::Result<reqwest::Response> {
         let mut refreshed = false;
         loop {
-            let response = self.send(&request, deadline, retry::change_verdict).await?;
+            let response = self.send(request, deadline, retry::change_verdict).await?;
             let Auth::ClientCredentials { cache, .. } = &self.shared().auth else {
                 return Ok(response);
             };

@@ -9,6 +9,10 @@
 use bytes::{Bytes, BytesMut};
 use std::cell::RefCell;
 use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
+use tokio::task::futures::TaskLocalFuture;
 
 use crate::error::TokenError;
 use crate::retry::Spent;
@@ -34,12 +38,36 @@ tokio::task_local! {
 }
 
 /// Runs one call and returns what the hooks saw on the wire during it.
-pub(crate) async fn observe<F: Future>(call: F) -> (F::Output, WireReport) {
-    WIRE.scope(RefCell::new(WireReport::default()), async {
-        let output = call.await;
-        (output, WIRE.with(|w| w.take()))
-    })
-    .await
+pub(crate) fn observe<F: Future>(call: F) -> Observed<F> {
+    Observed {
+        scoped: WIRE.scope(RefCell::new(WireReport::default()), call),
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// See [`observe`].
+    ///
+    /// A named future rather than an `async` block: a block would keep the call's future
+    /// twice (as the captured value and as the value it awaits), and this one is the
+    /// biggest part of a call.
+    pub(crate) struct Observed<F: Future> {
+        #[pin]
+        scoped: TaskLocalFuture<RefCell<WireReport>, F>,
+    }
+}
+
+impl<F: Future> Future for Observed<F> {
+    type Output = (F::Output, WireReport);
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut scoped = self.project().scoped;
+        let output = ready!(scoped.as_mut().poll(cx));
+        let wire = scoped
+            .take_value()
+            .map(RefCell::into_inner)
+            .unwrap_or_default();
+        Poll::Ready((output, wire))
+    }
 }
 
 /// Records into the current call's report, if the call is observed.
@@ -47,7 +75,25 @@ pub(crate) fn report(update: impl FnOnce(&mut WireReport)) {
     let _ = WIRE.try_with(|w| update(&mut w.borrow_mut()));
 }
 
-/// Reads the body, at most `limit` bytes, and records what was seen for the error mapping.
+/// Records the answer's status, and whether it may go to progenitor as it is: a 200 whose
+/// declared length is within the limit (hyper never yields more than `Content-Length`,
+/// and progenitor keeps the bytes of a 200 it cannot decode). Anything else goes through
+/// [`capture`], so that the error can keep the body.
+///
+/// The hot path, kept apart from `capture` so that it adds nothing to a call's future.
+pub(crate) fn passes_through(response: &reqwest::Response, limit: usize) -> bool {
+    let status = response.status();
+    // Recorded before the body is read: if reading fails, the status still tells whether
+    // Dintero applied the change.
+    report(|w| w.status = Some(status.as_u16()));
+    status == reqwest::StatusCode::OK
+        && response
+            .content_length()
+            .is_some_and(|len| len <= limit as u64)
+}
+
+/// Reads the body of an answer that does not [pass through](passes_through), at most
+/// `limit` bytes, and records what was seen for the error mapping.
 ///
 /// progenitor reads whole bodies into memory; this cap keeps a hostile or broken server
 /// from making us allocate without bound.
@@ -56,19 +102,6 @@ pub(crate) async fn capture(
     limit: usize,
 ) -> reqwest::Result<reqwest::Response> {
     let status = response.status();
-    // Recorded before the body is read: if reading fails, the status still tells whether
-    // Dintero applied the change.
-    report(|w| w.status = Some(status.as_u16()));
-    // The hot path: a 200 whose declared length is within the limit passes through as is
-    // (hyper never yields more than Content-Length, and progenitor keeps the bytes of a
-    // 200 it cannot decode). Other answers are read here so the error can keep the body.
-    if status == reqwest::StatusCode::OK
-        && response
-            .content_length()
-            .is_some_and(|len| len <= limit as u64)
-    {
-        return Ok(response);
-    }
     let mut body = BytesMut::new();
     let mut over_limit = response
         .content_length()

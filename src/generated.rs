@@ -6,3 +6,36 @@
 #![allow(missing_docs, clippy::all, unused_imports)]
 
 include!(concat!(env!("OUT_DIR"), "/dintero.rs"));
+
+#[cfg(test)]
+mod tests {
+    use super::PathSegment;
+
+    /// `PathSegment(x)` must write exactly what progenitor's `encode_path(x)` returns: the
+    /// generated URLs depend on it (and the path guard checks them).
+    #[test]
+    fn path_segments_are_encoded_as_encode_path_does() {
+        let mut samples: Vec<String> = (0..0x80u8).map(|b| char::from(b).to_string()).collect();
+        samples.extend(
+            [
+                "",
+                "crm-17",
+                "a/b?c#d%e",
+                "..",
+                "\\",
+                " x ",
+                "é€𝄞",
+                "\u{a0}\u{feff}\u{2028}",
+            ]
+            .map(String::from),
+        );
+        samples.push((0..0x80u8).map(char::from).collect());
+        for sample in &samples {
+            assert_eq!(
+                PathSegment(sample).to_string(),
+                progenitor_client::encode_path(sample),
+                "{sample:?}"
+            );
+        }
+    }
+}

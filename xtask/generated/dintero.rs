@@ -1552,7 +1552,7 @@ Arguments:
         body: &'a types::TokenRequest,
     ) -> Result<ResponseValue<types::AccessToken>, Error<types::ErrorResponse>> {
         let url = format!(
-            "{}/accounts/{}/auth/token", self.baseurl, encode_path(& aid.to_string()),
+            "{}/accounts/{}/auth/token", self.baseurl, PathSegment(aid.as_str()),
         );
         #[allow(unused_mut)]
         let mut request = self
@@ -1598,8 +1598,8 @@ Arguments:
         body: &'a types::UsernameUpdate,
     ) -> Result<ResponseValue<types::AuthUser>, Error<types::ErrorResponse>> {
         let url = format!(
-            "{}/accounts/{}/auth/users/{}/change_username", self.baseurl, encode_path(&
-            aid.to_string()), encode_path(& username.to_string()),
+            "{}/accounts/{}/auth/users/{}/change_username", self.baseurl, PathSegment(aid
+            .as_str()), PathSegment(username.as_str()),
         );
         #[allow(unused_mut)]
         let mut request = self
@@ -1648,7 +1648,7 @@ Arguments:
     ) -> Result<ResponseValue<types::Customer>, Error<types::ErrorResponse>> {
         let url = format!(
             "{}/accounts/{}/customers/users/{}/change_customer_id", self.baseurl,
-            encode_path(& aid.to_string()), encode_path(& customer_id.to_string()),
+            PathSegment(aid.as_str()), PathSegment(customer_id.as_str()),
         );
         #[allow(unused_mut)]
         let mut request = self
@@ -1697,6 +1697,28 @@ async fn response_value<T: ::serde::de::DeserializeOwned, E>(
     let inner = ::serde_json::from_slice(&full)
         .map_err(|e| Error::InvalidResponsePayload(full, e))?;
     Ok(ResponseValue::new(inner, status, headers))
+}
+/// The bytes a path parameter percent-encodes (as `encode_path` does).
+const PATH_SET: &::percent_encoding::AsciiSet = &::percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'/')
+    .add(b'%');
+/// A path parameter as it goes into the URL: `encode_path(value)`, written
+/// straight into the URL being formatted instead of into a string of its own.
+struct PathSegment<'a>(&'a str);
+impl ::std::fmt::Display for PathSegment<'_> {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::percent_encoding::utf8_percent_encode(self.0, PATH_SET)
+            .try_for_each(|part| f.write_str(part))
+    }
 }
 /// The path template of every operation of the spec, by operationId.
 pub const OPERATION_PATHS: &[(&str, &str)] = &[

@@ -7,6 +7,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 mod consts;
+mod dates;
 pub mod doc;
 mod marks;
 mod nullable;
@@ -185,6 +186,7 @@ fn post_process(file: &mut syn::File) -> Result<(), String> {
     let marks = marks::take(items);
     open_enums::open(items, &marks)?;
     nullable::tolerate_nulls(items, &marks)?;
+    dates::fast_dates(items, &marks)?;
     redact::redact(items, &marks)
 }
 

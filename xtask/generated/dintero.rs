@@ -350,11 +350,15 @@ pub mod types {
     pub struct AuthUser {
         ///The date-time when the resource was created
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(deserialize_with = "dates::utc_option")]
+        #[serde(default)]
         pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
         ///The ID of the user/client created the resource
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub created_by: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(deserialize_with = "dates::utc_option")]
+        #[serde(default)]
         pub deleted_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
         ///The ID of the user/client created the resource
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -371,6 +375,8 @@ pub mod types {
         pub mfa: ::std::option::Option<Mfa>,
         ///The date-time when the resource was last updated
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(deserialize_with = "dates::utc_option")]
+        #[serde(default)]
         pub updated_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
         ///The user's username.
         pub username: ::std::string::String,
@@ -438,6 +444,8 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub consent: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(deserialize_with = "dates::utc_option")]
+        #[serde(default)]
         pub updated_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     }
     impl ::std::fmt::Debug for Consent {
@@ -497,6 +505,8 @@ pub mod types {
         pub contact_for: ::std::vec::Vec<ContactFor>,
         ///The date-time when the resource was created
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(deserialize_with = "dates::utc_option")]
+        #[serde(default)]
         pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
         ///The ID of the user/client created the resource
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -506,6 +516,8 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub date_of_birth: ::std::option::Option<::chrono::naive::NaiveDate>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(deserialize_with = "dates::utc_option")]
+        #[serde(default)]
         pub deleted_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
         ///The ID of the user/client created the resource
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -548,6 +560,8 @@ pub mod types {
         pub type_: CustomerType,
         ///The date-time when the resource was last updated
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(deserialize_with = "dates::utc_option")]
+        #[serde(default)]
         pub updated_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     }
     impl ::std::fmt::Debug for Customer {
@@ -1063,6 +1077,8 @@ pub mod types {
     )]
     pub struct Term {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(deserialize_with = "dates::utc_option")]
+        #[serde(default)]
         pub accepted_at: ::std::option::Option<
             ::chrono::DateTime<::chrono::offset::Utc>,
         >,
@@ -1399,6 +1415,68 @@ pub mod types {
                 deserializer,
             )?;
             ::std::result::Result::Ok(value.unwrap_or_default())
+        }
+    }
+    /// `DateTime<Utc>` as chrono decodes it, through its strict RFC 3339 parser first.
+    mod dates {
+        use ::chrono::{DateTime, FixedOffset, Utc};
+        /// chrono's own visitor, with the strict parser in front of the relaxed one.
+        struct Rfc3339;
+        impl ::serde::de::Visitor<'_> for Rfc3339 {
+            type Value = DateTime<Utc>;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("an RFC 3339 formatted date and time string")
+            }
+            fn visit_str<E: ::serde::de::Error>(
+                self,
+                value: &str,
+            ) -> ::std::result::Result<Self::Value, E> {
+                DateTime::parse_from_rfc3339(value)
+                    .or_else(|_| value.parse::<DateTime<FixedOffset>>())
+                    .map(|date_time| date_time.with_timezone(&Utc))
+                    .map_err(E::custom)
+            }
+        }
+        /// A required date and time.
+        pub(super) fn utc<'de, D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<DateTime<Utc>, D::Error> {
+            deserializer.deserialize_str(Rfc3339)
+        }
+        /// An optional one: `null` is `None`, as for `Option`'s own `Deserialize`.
+        pub(super) fn utc_option<'de, D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<::std::option::Option<DateTime<Utc>>, D::Error> {
+            struct Optional;
+            impl<'de> ::serde::de::Visitor<'de> for Optional {
+                type Value = ::std::option::Option<DateTime<Utc>>;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("option")
+                }
+                fn visit_none<E: ::serde::de::Error>(
+                    self,
+                ) -> ::std::result::Result<Self::Value, E> {
+                    Ok(None)
+                }
+                fn visit_unit<E: ::serde::de::Error>(
+                    self,
+                ) -> ::std::result::Result<Self::Value, E> {
+                    Ok(None)
+                }
+                fn visit_some<D: ::serde::Deserializer<'de>>(
+                    self,
+                    deserializer: D,
+                ) -> ::std::result::Result<Self::Value, D::Error> {
+                    utc(deserializer).map(Some)
+                }
+            }
+            deserializer.deserialize_option(Optional)
         }
     }
     /// How a field of a generated type shows in `Debug`: personal data as `[REDACTED]`.

@@ -357,22 +357,71 @@ impl Client {
         deadline: &Deadline,
     ) -> reqwest::Result<reqwest::Response> {
         let policy = &self.shared().policy;
-        let mut this_try = clone_json(request);
+        let mut this_try = attempt_copy(request);
         let timeout = deadline.attempt_timeout(policy.attempt_timeout);
         if timeout.cut {
             report(|w| w.attempt_cut = true);
         }
-        // `this_try.timeout()` is the deadline `pre` carried: always replace it.
-        if timeout.cut || !policy.client_applies_attempt_timeout || this_try.timeout().is_some() {
+        // `request.timeout()` is the deadline `pre` carried, which the copy leaves out:
+        // the attempt's own timeout goes in its place.
+        if timeout.cut || !policy.client_applies_attempt_timeout || request.timeout().is_some() {
             *this_try.timeout_mut() = Some(timeout.duration);
         }
         self.client().execute(this_try).await
     }
 }
 
-fn clone_json(request: &reqwest::Request) -> reqwest::Request {
-    request
-        .try_clone()
-        // The generated code builds every body with `.json(..)`: bytes, always clonable.
-        .expect("generated requests have a JSON body, which can always be cloned")
+/// A copy of `request` for one attempt, without the timeout (the attempt sets its own).
+///
+/// Not `reqwest::Request::try_clone`, which gives the copy a timeout slot (an extension map
+/// and a box, allocated even for no timeout) only to replace that map with a clone of the
+/// original's. The generated code's requests carry nothing in their extensions but that
+/// timeout (which only [`Deadline::carry`] sets), so method, URL, headers, version and body
+/// are the whole request; a test compares the copy with `try_clone`'s.
+fn attempt_copy(request: &reqwest::Request) -> reqwest::Request {
+    let mut copy = reqwest::Request::new(request.method().clone(), request.url().clone());
+    *copy.headers_mut() = request.headers().clone();
+    *copy.version_mut() = request.version();
+    *copy.body_mut() = request.body().map(|body| {
+        // The generated code builds every body with `.json(..)`: bytes, never a stream.
+        let json = body
+            .as_bytes()
+            .expect("generated requests have a JSON body");
+        reqwest::Body::from(bytes::Bytes::copy_from_slice(json))
+    });
+    copy
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The copy holds what `try_clone` would, but the timeout the attempt replaces anyway.
+    #[test]
+    fn an_attempt_copy_is_the_request() {
+        let mut request = reqwest::Client::new()
+            .post("http://127.0.0.1:9/v1/accounts/T12345678/customers/users/a%2Fb/x")
+            .header(reqwest::header::ACCEPT, "application/json")
+            .json(&serde_json::json!({"customer_id": "new"}))
+            .build()
+            .unwrap();
+        let mut bearer = HeaderValue::from_static("Bearer t");
+        bearer.set_sensitive(true);
+        request.headers_mut().insert(AUTHORIZATION, bearer);
+        *request.timeout_mut() = Some(Duration::from_secs(7));
+
+        let copy = attempt_copy(&request);
+        let clone = request.try_clone().unwrap();
+        assert_eq!(copy.method(), clone.method());
+        assert_eq!(copy.url(), clone.url());
+        assert_eq!(copy.headers(), clone.headers());
+        assert!(copy.headers()[AUTHORIZATION].is_sensitive());
+        assert_eq!(copy.version(), clone.version());
+        assert_eq!(
+            copy.body().and_then(reqwest::Body::as_bytes),
+            clone.body().and_then(reqwest::Body::as_bytes)
+        );
+        assert_eq!(copy.timeout(), None);
+        assert_eq!(clone.timeout(), Some(&Duration::from_secs(7)));
+    }
 }

@@ -33,13 +33,33 @@ struct Samples {
     latencies: Vec<Duration>,
     wall: Duration,
     calls: usize,
+    /// Wall time per call of each round, in round order.
+    per_round: Vec<f64>,
 }
 
 impl Samples {
     fn add(&mut self, latencies: Vec<Duration>, wall: Duration) {
+        self.per_round
+            .push(wall.as_secs_f64() / latencies.len() as f64);
         self.calls += latencies.len();
         self.latencies.extend(latencies);
         self.wall += wall;
+    }
+
+    /// The median over rounds of this variant's time per call over `base`'s in the same
+    /// round, and the range: a burst of load on the machine (common on a shared VM, where
+    /// one round can run at half the speed of the next) moves one round's pair, not the
+    /// median, while it moves pooled figures.
+    fn paired(&self, base: &Samples) -> (f64, f64, f64) {
+        let mut ratios: Vec<f64> = self
+            .per_round
+            .iter()
+            .zip(&base.per_round)
+            .map(|(v, a)| v / a)
+            .collect();
+        ratios.sort_by(f64::total_cmp);
+        let median = ratios[ratios.len() / 2];
+        (median, ratios[0], ratios[ratios.len() - 1])
     }
 
     fn quantile(&mut self, q: f64) -> Duration {
@@ -208,6 +228,21 @@ fn main() {
             medians[3] / medians[1],
             thr[1] / thr[2],
             thr[1] / thr[3],
+        );
+        let paired: Vec<(f64, f64, f64)> = (0..N).map(|v| samples[v].paired(&samples[0])).collect();
+        println!(
+            "PAIRED c={label}: time per call over (a) in the same round, median (range) of \
+             {rounds} rounds: a'/a {:.3} ({:.3}-{:.3}), b/a {:.3} ({:.3}-{:.3}), \
+             c/a {:.3} ({:.3}-{:.3})",
+            paired[1].0,
+            paired[1].1,
+            paired[1].2,
+            paired[2].0,
+            paired[2].1,
+            paired[2].2,
+            paired[3].0,
+            paired[3].1,
+            paired[3].2,
         );
     }
     if smoke {

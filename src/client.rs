@@ -201,13 +201,6 @@ impl Dintero {
         &self.raw
     }
 
-    /// Not part of the API (benchmarks only): gets the token the next call would use,
-    /// through the same path a call takes. `true` if there was one.
-    #[doc(hidden)]
-    pub async fn __bench_token(&self) -> bool {
-        self.raw.token().await.is_ok()
-    }
-
     fn account(&self) -> &types::AccountId {
         &self.raw.inner.0.account
     }

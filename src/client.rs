@@ -13,6 +13,7 @@ use crate::Error;
 use crate::credentials;
 use crate::generated;
 use crate::hooks::{Auth, Inner, Policy, Shared};
+use crate::path_guard;
 use crate::retry::RetryBudget;
 use crate::token::{Token, TokenCache};
 use crate::types;
@@ -602,6 +603,7 @@ impl DinteroBuilder {
         };
         let inner = Inner(Arc::new(Shared {
             account,
+            base_path: path_guard::base_path(&base_url).to_owned(),
             auth,
             policy,
         }));

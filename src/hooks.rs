@@ -51,6 +51,8 @@ impl fmt::Debug for Inner {
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) account: types::AccountId,
+    /// The base URL's path (`/v1`), which every request's path must start with.
+    pub(crate) base_path: String,
     pub(crate) auth: Auth,
     pub(crate) policy: Policy,
 }
@@ -131,7 +133,7 @@ impl ClientHooks<Inner> for Client {
         request: &mut reqwest::Request,
         info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
-        if !reaches_its_own_path(self.baseurl(), request.url(), info.operation_id) {
+        if !reaches_its_own_path(&self.shared().base_path, request.url(), info.operation_id) {
             // Only the raw client gets here: the typed methods refuse such ids first.
             return Err(progenitor_client::Error::InvalidRequest(format!(
                 "a path parameter of {} would change the request path \

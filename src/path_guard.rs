@@ -9,7 +9,7 @@
 
 use crate::generated::OPERATION_PATHS;
 
-/// Whether `url`'s path is the base URL's path followed by the operation's path template,
+/// Whether `url`'s path is `base_path` (see [`base_path`]) followed by the operation's path template,
 /// compared segment by segment: each literal segment as written, each `{parameter}`
 /// exactly one non-empty segment.
 ///
@@ -17,33 +17,26 @@ use crate::generated::OPERATION_PATHS;
 /// literal segments at the same places) cannot be told from a real one once parsed; the
 /// parameter types refuse those. What this catches is any change of structure: a literal
 /// segment, the base path, the depth.
-pub(crate) fn reaches_its_own_path(base_url: &str, url: &url::Url, operation_id: &str) -> bool {
+pub(crate) fn reaches_its_own_path(base_path: &str, url: &url::Url, operation_id: &str) -> bool {
     let Some((_, template)) = OPERATION_PATHS.iter().find(|(id, _)| *id == operation_id) else {
         // Both come from the same spec: an operation without a template is a bug, and a
         // request we cannot check is not sent.
         return false;
     };
     url.path()
-        .strip_prefix(base_path(base_url))
+        .strip_prefix(base_path)
         .is_some_and(|rest| segments_match(rest, template))
 }
 
 /// The path of a base URL the builder normalized (`scheme://host[:port][/path]`, no
-/// trailing slash, no query): `""` or `/v1`.
-///
-/// Byte scans rather than `split_once("://")` and `find('/')`: this runs on every request,
-/// and the generic string searchers cost more to set up than these short strings take to
-/// scan.
-fn base_path(base_url: &str) -> &str {
-    let bytes = base_url.as_bytes();
-    let authority = bytes
-        .windows(3)
-        .position(|w| w == b"://")
-        .map_or(0, |scheme| scheme + 3);
-    bytes[authority..]
-        .iter()
-        .position(|&b| b == b'/')
-        .map_or("", |slash| &base_url[authority + slash..])
+/// trailing slash, no query): `""` or `/v1`. The client computes it once, when it is built.
+pub(crate) fn base_path(base_url: &str) -> &str {
+    let authority_and_path = base_url
+        .split_once("://")
+        .map_or(base_url, |(_, rest)| rest);
+    authority_and_path
+        .find('/')
+        .map_or("", |slash| &authority_and_path[slash..])
 }
 
 /// `path` against `template`, both starting with `/`: segment by segment, as if both were
@@ -104,7 +97,7 @@ mod tests {
     }
 
     fn reaches(base: &str, customer_id: &str) -> bool {
-        reaches_its_own_path(base, &parsed(base, customer_id), CHANGE_ID)
+        reaches_its_own_path(base_path(base), &parsed(base, customer_id), CHANGE_ID)
     }
 
     #[test]
@@ -142,11 +135,11 @@ mod tests {
             url.path(),
             "/v1/accounts/auth/users/victim/change_customer_id"
         );
-        assert!(!reaches_its_own_path(BASE, &url, CHANGE_ID));
+        assert!(!reaches_its_own_path(base_path(BASE), &url, CHANGE_ID));
         let url: url::Url = format!("{BASE}/accounts/T12345678/auth/users/x/change_customer_id")
             .parse()
             .unwrap();
-        assert!(!reaches_its_own_path(BASE, &url, CHANGE_ID));
+        assert!(!reaches_its_own_path(base_path(BASE), &url, CHANGE_ID));
     }
 
     #[test]
@@ -158,7 +151,7 @@ mod tests {
             "http://127.0.0.1:8080/v10/accounts/T1/customers/users/x/change_customer_id"
                 .parse()
                 .unwrap();
-        assert!(!reaches_its_own_path(BASE, &url, CHANGE_ID));
+        assert!(!reaches_its_own_path(base_path(BASE), &url, CHANGE_ID));
     }
 
     #[test]
@@ -167,7 +160,7 @@ mod tests {
             format!("{BASE}/accounts/T12345678/customers/users//change_customer_id")
                 .parse()
                 .unwrap();
-        assert!(!reaches_its_own_path(BASE, &url, CHANGE_ID));
+        assert!(!reaches_its_own_path(base_path(BASE), &url, CHANGE_ID));
     }
 
     #[test]
@@ -223,7 +216,15 @@ mod tests {
     #[test]
     fn each_operation_is_checked_against_its_own_template() {
         let url = parsed(BASE, "crm-17");
-        assert!(!reaches_its_own_path(BASE, &url, CHANGE_USERNAME));
-        assert!(!reaches_its_own_path(BASE, &url, "no_such_operation"));
+        assert!(!reaches_its_own_path(
+            base_path(BASE),
+            &url,
+            CHANGE_USERNAME
+        ));
+        assert!(!reaches_its_own_path(
+            base_path(BASE),
+            &url,
+            "no_such_operation"
+        ));
     }
 }

@@ -652,8 +652,6 @@ fn check_base_url(raw: &str, allow_insecure_http: bool) -> Result<String, Error>
 mod tests {
     use super::*;
 
-    /// Every await copies a call's future into its caller: keep it a pointer-sized wrapper
-    /// around the boxed generated call (it was 9.7 kB before `call` boxed it).
     /// Cheap clones shared across tasks and threads are the point of the type.
     #[test]
     fn client_and_its_futures_are_send_and_sync() {

@@ -27,7 +27,7 @@ use crate::path_guard::reaches_its_own_path;
 use crate::retry::{self, RetryBudget, Verdict};
 use crate::token::{self, Lookup, RefreshClaim, Token, TokenCache};
 use crate::types;
-use crate::wire::{capture, observe, passes_through, report};
+use crate::wire::{capture, observe, passes_through, report, report_status};
 
 /// The operationId of the token endpoint: Basic auth, never a bearer token.
 pub(crate) const TOKEN_OPERATION: &str = "aid_auths_oauth_token_post";
@@ -167,6 +167,9 @@ impl ClientHooks<Inner> for Client {
         } else {
             self.send_operation(&mut request, &deadline).await?
         };
+        // Recorded before the body is read: if reading fails, the status still tells whether
+        // Dintero applied the change.
+        report_status(response.status());
         if passes_through(&response, policy.max_response_bytes) {
             return Ok(response);
         }

@@ -95,22 +95,18 @@ pub(crate) fn report(update: impl FnOnce(&mut WireReport)) {
 }
 
 /// Records the status of the answer the caller gets, if the call is observed.
-fn report_status(status: reqwest::StatusCode) {
+pub(crate) fn report_status(status: reqwest::StatusCode) {
     let _ = WIRE.try_with(|slot| slot.borrow_mut().status = Some(status.as_u16()));
 }
 
-/// Records the answer's status, and whether it may go to progenitor as it is: a 200 whose
-/// declared length is within the limit (hyper never yields more than `Content-Length`,
-/// and progenitor keeps the bytes of a 200 it cannot decode). Anything else goes through
-/// [`capture`], so that the error can keep the body.
+/// Whether an answer may go to progenitor as it is: a 200 whose declared length is within
+/// the limit (hyper never yields more than `Content-Length`, and progenitor keeps the bytes
+/// of a 200 it cannot decode). Anything else goes through [`capture`], so that the error
+/// can keep the body.
 ///
 /// The hot path, kept apart from `capture` so that it adds nothing to a call's future.
 pub(crate) fn passes_through(response: &reqwest::Response, limit: usize) -> bool {
-    let status = response.status();
-    // Recorded before the body is read: if reading fails, the status still tells whether
-    // Dintero applied the change.
-    report_status(status);
-    status == reqwest::StatusCode::OK
+    response.status() == reqwest::StatusCode::OK
         && response
             .content_length()
             .is_some_and(|len| len <= limit as u64)

@@ -51,7 +51,7 @@ fn route(field: &mut Field) -> Result<bool, String> {
     };
     let with = if is_date_time(&field.ty) {
         "dates::utc"
-    } else if option_of(&field.ty).is_some_and(is_date_time) {
+    } else if syntax::option_of(&field.ty).is_some_and(is_date_time) {
         "dates::utc_option"
     } else {
         return Ok(false);
@@ -74,27 +74,7 @@ fn route(field: &mut Field) -> Result<bool, String> {
 }
 
 fn is_date_time(ty: &Type) -> bool {
-    compact(ty) == DATE_TIME
-}
-
-/// `T` of `Option<T>`.
-fn option_of(ty: &Type) -> Option<&Type> {
-    let Type::Path(p) = ty else { return None };
-    if !syntax::is_option(ty) {
-        return None;
-    }
-    match &p.path.segments.last()?.arguments {
-        syn::PathArguments::AngleBracketed(args) => match args.args.first()? {
-            syn::GenericArgument::Type(inner) => Some(inner),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-/// A type's tokens without spaces (`::chrono::DateTime<::chrono::offset::Utc>`).
-fn compact(ty: &Type) -> String {
-    quote!(#ty).to_string().split_whitespace().collect()
+    syntax::type_text(ty) == DATE_TIME
 }
 
 /// The `dates` module the fields point to.

@@ -80,7 +80,7 @@ fn tolerate_null(field: &mut Field) -> Result<bool, String> {
         )),
         Some((_, None)) => {
             let ty = &field.ty;
-            let nullable = compact(&quote!(::std::option::Option<#ty>).to_string());
+            let nullable = syntax::type_text(&quote!(::std::option::Option<#ty>));
             field.attrs.push(syn::parse_quote!(
                 #[serde(deserialize_with = "nulls::or_default")]
             ));
@@ -90,21 +90,6 @@ fn tolerate_null(field: &mut Field) -> Result<bool, String> {
             Ok(true)
         }
     }
-}
-
-/// A type as one writes it: `::std::vec::Vec<Address>`, not the token stream's
-/// `:: std :: vec :: Vec < Address >`.
-fn compact(tokens: &str) -> String {
-    let mut out = String::with_capacity(tokens.len());
-    for part in tokens.split(' ') {
-        let glue = out.ends_with(['<', ':'])
-            || (part.starts_with([':', '<', '>', ',']) && !out.ends_with(','));
-        if !out.is_empty() && !glue {
-            out.push(' ');
-        }
-        out.push_str(part);
-    }
-    out
 }
 
 #[cfg(test)]
@@ -152,16 +137,6 @@ mod tests {
             "{code}"
         );
         assert!(code.contains("mod nulls"), "{code}");
-    }
-
-    #[test]
-    fn types_are_written_compactly() {
-        assert_eq!(
-            compact(
-                ":: std :: option :: Option < :: serde_json :: Map < :: std :: string :: String , :: serde_json :: Value > >"
-            ),
-            "::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>"
-        );
     }
 
     #[test]

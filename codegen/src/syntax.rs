@@ -96,6 +96,37 @@ pub(crate) fn is_option(ty: &Type) -> bool {
     matches!(ty, Type::Path(p) if p.qself.is_none() && ends_with(&p.path, "Option"))
 }
 
+/// A type as one writes it: `::std::vec::Vec<Address>`, not the token stream's
+/// `:: std :: vec :: Vec < Address >`.
+pub(crate) fn type_text(ty: &impl quote::ToTokens) -> String {
+    let tokens = ty.to_token_stream().to_string();
+    let mut out = String::with_capacity(tokens.len());
+    for part in tokens.split(' ') {
+        let glue = out.ends_with(['<', ':'])
+            || (part.starts_with([':', '<', '>', ',']) && !out.ends_with(','));
+        if !out.is_empty() && !glue {
+            out.push(' ');
+        }
+        out.push_str(part);
+    }
+    out
+}
+
+/// `T` of `Option<T>` (see [`is_option`]).
+pub(crate) fn option_of(ty: &Type) -> Option<&Type> {
+    let Type::Path(p) = ty else { return None };
+    if !is_option(ty) {
+        return None;
+    }
+    match &p.path.segments.last()?.arguments {
+        syn::PathArguments::AngleBracketed(args) => match args.args.first()? {
+            syn::GenericArgument::Type(inner) => Some(inner),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// Whether `item` is the `impl <trait_name> for <self_name>` (traits matched by their last
 /// path segment, so `TryFrom<&str>` and `TryFrom<String>` both match `TryFrom`).
 pub(crate) fn is_trait_impl(item: &Item, trait_name: &str, self_name: &str) -> bool {
@@ -150,6 +181,27 @@ pub(crate) fn string_literal(expr: &Expr) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn types_are_written_compactly() {
+        let ty: Type = syn::parse_quote!(
+            ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>
+        );
+        assert_eq!(
+            type_text(&ty),
+            "::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>"
+        );
+        assert_eq!(
+            type_text(option_of(&ty).unwrap()),
+            "::serde_json::Map<::std::string::String, ::serde_json::Value>"
+        );
+        let date: Type = syn::parse_quote!(::chrono::DateTime<::chrono::offset::Utc>);
+        assert_eq!(
+            type_text(&date),
+            "::chrono::DateTime<::chrono::offset::Utc>"
+        );
+        assert!(option_of(&date).is_none());
+    }
 
     #[test]
     fn derives_serde_entries_and_trait_impls_are_read() {
